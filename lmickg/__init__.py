@@ -1,0 +1,3 @@
+"""lmickg: a knowledge-graph metadata catalog for Canadian labour market information."""
+
+__version__ = "0.1.0"
