@@ -12,7 +12,7 @@ same subjects, and files pointing at subjects whose types changed). Everything e
 its previous validation results.
 
 Derived artifacts (search index, record history, precomputed analyses) are built by the
-functions in :data:`DERIVERS`, each given a :class:`DeriveContext`.
+functions listed in :func:`lmickg.derived.derivers`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .catalog import CatalogFile, CatalogSyntaxError, discover, parse_file
+from .derived import DeriveContext, derivers
 from .namespaces import BASE_IRI
 from .store import OxigraphStore, StoreRoot, bound, solutions
 from .timing import PhaseClock
@@ -41,10 +42,8 @@ from .validation import (
 )
 
 __all__ = [
-    "DERIVERS",
     "BuildError",
     "BuildResult",
-    "DeriveContext",
     "build",
     "load_files",
     "validate_paths",
@@ -62,23 +61,6 @@ class BuildError(Exception):
     def __init__(self, message: str, report: ValidationReport | None = None) -> None:
         super().__init__(message)
         self.report = report
-
-
-@dataclass
-class DeriveContext:
-    """What a deriver gets: the new store (writable), its directory, and what changed."""
-
-    store: OxigraphStore
-    build_dir: Path
-    previous_dir: Path | None
-    files: list[CatalogFile]
-    #: Graph IRIs added, changed or removed since the previous build; None for a full build.
-    changed_graphs: set[str] | None
-
-
-Deriver = Callable[[DeriveContext], dict[str, object]]
-#: Derived-artifact builders run in order after validation; each returns stats for the summary.
-DERIVERS: list[tuple[str, Deriver]] = []
 
 
 @dataclass
@@ -341,7 +323,7 @@ def build(
         derived: dict[str, dict[str, object]] = {}
         with clock.phase("index"):
             context = DeriveContext(store, build_dir, previous_dir, list(files), changed_graphs)
-            for deriver_name, deriver in DERIVERS:
+            for deriver_name, deriver in derivers():
                 derived[deriver_name] = deriver(context)
             entities = _entity_counts(store)
             store.flush()

@@ -69,7 +69,9 @@ class ServedCatalog:
 
     def _open(self, build_id: str | None) -> Snapshot:
         if build_id is None:
-            raise NoCatalogError(f"no catalog has been built in {self.root.root}; run `lmickg build`")
+            raise NoCatalogError(
+                f"no catalog has been built in {self.root.root}; run `lmickg build`"
+            )
         build_dir = self.root.builds / build_id
         try:
             store = OxigraphStore(build_dir / StoreRoot.OXIGRAPH, read_only=True)
