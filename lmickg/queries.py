@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
@@ -60,12 +60,15 @@ __all__ = [
     "NamedQuery",
     "Param",
     "ParamError",
+    "Precomputed",
     "QueryDefinitionError",
     "QueryResult",
     "UnknownQueryError",
+    "answer",
     "cell_value",
     "get_named_query",
     "load_named_queries",
+    "parse_query_file",
     "result_csv",
     "result_json",
     "run_sparql",
@@ -495,18 +498,31 @@ def _check(query: NamedQuery) -> None:
                 f"{query.path}: param {param.name}: a class parameter's default must be a listed value"
             )
         bindings[param.name] = param.resolve(query.name, param.default, today=date(2000, 1, 1))
+    empty = ox.Store()
     try:
-        result = ox.Store().query(
-            query.text,
-            prefixes=PREFIXES,
-            use_default_graph_as_union=True,
-            substitutions={ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()},
+        plain = empty.query(query.text, prefixes=PREFIXES, use_default_graph_as_union=True)
+    except (SyntaxError, RuntimeError, ValueError) as error:
+        raise QueryDefinitionError(f"{query.path}: {error}") from error
+    if not isinstance(plain, ox.QuerySolutions):
+        raise QueryDefinitionError(f"{query.path}: a named question must be a SELECT query")
+    names = {v.value for v in plain.variables}
+    for param in query.params:
+        if param.name not in names:
+            raise QueryDefinitionError(
+                f"{query.path}: parameter ?{param.name} must be in the SELECT clause "
+                "(only selected variables can be bound)"
+            )
+    try:
+        list(
+            empty.query(
+                query.text,
+                prefixes=PREFIXES,
+                use_default_graph_as_union=True,
+                substitutions={ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()},
+            )  # type: ignore[arg-type]
         )
     except (SyntaxError, RuntimeError, ValueError) as error:
         raise QueryDefinitionError(f"{query.path}: {error}") from error
-    if not isinstance(result, ox.QuerySolutions):
-        raise QueryDefinitionError(f"{query.path}: a named question must be a SELECT query")
-    names = {v.value for v in result.variables}
     for column in query.columns:
         if column.name not in names:
             raise QueryDefinitionError(f"{query.path}: column {column.name!r} is not selected")
@@ -623,3 +639,26 @@ def result_csv(result: QueryResult) -> str:
     for row in result.rows:
         writer.writerow(["" if row.get(c) is None else str(row[c]) for c in result.columns])
     return buffer.getvalue()
+
+
+class Precomputed(Protocol):
+    """What :func:`answer` needs from a build's precomputed analysis (lmickg.coverage.Analysis)."""
+
+    def answer(self, query: NamedQuery, bindings: Mapping[str, Node]) -> QueryResult | None:
+        """The precomputed answer, or None."""
+        ...
+
+
+def answer(
+    store: Store,
+    query: NamedQuery,
+    bindings: Mapping[str, Node],
+    analysis: Precomputed | None = None,
+) -> QueryResult:
+    """Answer a named question: from the build's precomputed analysis when it has the answer,
+    otherwise live with SPARQL (both give the same rows)."""
+    if analysis is not None and query.precompute:
+        result = analysis.answer(query, bindings)
+        if result is not None:
+            return result
+    return run_sparql(store, query, bindings)
