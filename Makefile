@@ -12,9 +12,9 @@ PORT   ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
+.PHONY: setup system-deps build run serve lint typecheck pytest test bench clean translations
 
-setup: $(STAMP) $(NPM_STAMP)
+setup: $(STAMP) $(NPM_STAMP) translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(STAMP): pyproject.toml
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# Compiled message catalogs (.mo) are build products; the .po files are the source.
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -d webapp/analysis/translations
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

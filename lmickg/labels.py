@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from .namespaces import DCT, FOAF, RDFS, SKOS
-from .store import Store
+from .store import OxigraphStore, Store
 
-__all__ = ["LABEL_PROPERTIES", "fallback_label", "label_map", "pick"]
+__all__ = ["LABEL_PROPERTIES", "all_labels", "fallback_label", "label_map", "pick"]
 
 LABEL_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label)
 _CHUNK = 400
@@ -47,6 +48,23 @@ def label_map(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
             lang = label.language or ""
             key = (rank.get(prop, 99), str(label))
             slot = best.setdefault(subject, {})
+            if lang not in slot or key < slot[lang]:
+                slot[lang] = key
+    return {s: {lang: text for lang, (_, text) in langs.items()} for s, langs in best.items()}
+
+
+def all_labels(store: OxigraphStore) -> dict[str, dict[str, str]]:
+    """Every labelled IRI of the catalog with its labels by language (read straight from the
+    index: one scan per label property, so it stays fast at 100,000 sources)."""
+    best: dict[str, dict[str, tuple[int, str]]] = {}
+    for rank, prop in enumerate(LABEL_PROPERTIES):
+        for quad in store.native.quads_for_pattern(None, ox.NamedNode(str(prop)), None, None):
+            subject, label = quad.subject, quad.object
+            if not isinstance(subject, ox.NamedNode) or not isinstance(label, ox.Literal):
+                continue
+            lang = label.language or ""
+            slot = best.setdefault(subject.value, {})
+            key = (rank, label.value)
             if lang not in slot or key < slot[lang]:
                 slot[lang] = key
     return {s: {lang: text for lang, (_, text) in langs.items()} for s, langs in best.items()}

@@ -66,6 +66,36 @@ KIND_RANK = {
     "reopened": 3,
     "recommendation-assessed": 4,
 }
+#: Words for the timeline, in both languages (shared by diagrams, pages and the CLI).
+EVENT_LABELS: dict[str, dict[str, str]] = {
+    "identified": {"en": "first named", "fr": "relevée pour la première fois"},
+    "reiterated": {"en": "named again", "fr": "relevée de nouveau"},
+    "recommended": {"en": "recommendation", "fr": "recommandation"},
+    "planned": {"en": "planned", "fr": "prévue au plan"},
+    "assessed-open": {"en": "assessed open", "fr": "évaluée ouverte"},
+    "still-open": {"en": "still open", "fr": "toujours ouverte"},
+    "partly-closed": {"en": "partly closed", "fr": "partiellement comblée"},
+    "still-partly-closed": {"en": "still partly closed", "fr": "toujours partiellement comblée"},
+    "closed": {"en": "closed", "fr": "comblée"},
+    "still-closed": {"en": "still closed", "fr": "toujours comblée"},
+    "reopened": {"en": "reopened", "fr": "rouverte"},
+    "recommendation-assessed": {"en": "recommendation assessed", "fr": "recommandation évaluée"},
+}
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "open": {"en": "open", "fr": "ouverte"},
+    "partially-closed": {"en": "partially closed", "fr": "partiellement comblée"},
+    "closed": {"en": "closed", "fr": "comblée"},
+}
+
+
+def words(table: Mapping[str, Mapping[str, str]], key: str, lang: str) -> str:
+    """The word for ``key`` in ``lang`` (English if missing, the key itself if unknown)."""
+    entry = table.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang) or entry["en"]
+
+
 CONCERNS = {
     "variables": LMIC.concernsVariable,
     "levels": LMIC.concernsGeographicLevel,
@@ -644,4 +674,4 @@ def overview_json(overview: CatalogLineage) -> dict[str, Any]:
     return asdict(overview)
 
 
-__all__ += ["overview_json"]
+__all__ += ["EVENT_LABELS", "STATUS_LABELS", "overview_json", "words"]

@@ -39,12 +39,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
@@ -57,6 +57,7 @@ __all__ = [
     "QUERIES_DIR",
     "AllowedValue",
     "Column",
+    "LazyRows",
     "NamedQuery",
     "Param",
     "ParamError",
@@ -283,12 +284,41 @@ class NamedQuery:
         return {p.name: p.token(bindings[p.name]) for p in self.params if p.name in bindings}
 
 
+class LazyRows(Sequence[dict[str, Node]]):
+    """Rows built only when read: a page of a 400,000-row answer costs a page, not the answer."""
+
+    def __init__(self, items: Sequence[Any], build: Callable[[Any], dict[str, Node]]) -> None:
+        self._items = items
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Node]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Node]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Node] | list[dict[str, Node]]:
+        if isinstance(index, slice):
+            return [self._build(item) for item in self._items[index]]
+        return self._build(self._items[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass
 class QueryResult:
     """Rows of a named question: column names in order, rows as ``{column: term}``."""
 
     columns: list[str]
-    rows: list[dict[str, Node]]
+    rows: Sequence[dict[str, Node]]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,4 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
+    from .analysis import bp as analysis_bp
+
+    app.register_blueprint(analysis_bp)
     return app
