@@ -28,7 +28,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 # Compiled message catalogs (.mo) are build products; the .po files are the source.
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d webapp/analysis/translations
+	$(BIN)/pybabel --quiet compile -d webapp/analysis/translations
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

@@ -463,6 +463,7 @@ def build_coverage_index(store: OxigraphStore) -> CoverageIndex:
             classifications=tuple(_iris(p["classification"].get(iri, []))),
             excluded=tuple(_iris(p["excluded"].get(iri, []))),
         )
+    coverages.sort(key=lambda c: (c.source, c.variable))
     for unit in coverages:
         all_finest.update(unit.finest)
     level_closure = {lv: _closure(lv, broader) for lv in sorted(set(levels) | all_finest)}
@@ -760,8 +761,15 @@ def can_i_answer(index: CoverageIndex, bindings: Mapping[str, Node]) -> Sequence
     else:
         candidates = index.by_variable().get(variable, [])
     # Unbound cells are "" in these tuples: they sort first, as unbound values do in SPARQL.
-    found: set[tuple[str, str, str, str, str]] = set()
+    # Coverages are kept in (source, variable) order, so sorting each such group is enough.
+    found: list[tuple[str, str, str, str, str]] = []
+    group_key: tuple[str, str] | None = None
+    pending: set[tuple[str, str, str, str, str]] = set()
     for coverage in candidates:
+        if (coverage.source, coverage.variable) != group_key:
+            found.extend(sorted(pending))
+            pending = set()
+            group_key = (coverage.source, coverage.variable)
         if not _often_enough(coverage.days, frequency, index):
             continue
         if not _access_ok(coverage.access, access):
@@ -775,7 +783,7 @@ def can_i_answer(index: CoverageIndex, bindings: Mapping[str, Node]) -> Sequence
                 not finest or level not in index.level_closure.get(finest, (finest,))
             ):
                 continue
-            found.add(
+            pending.add(
                 (
                     coverage.source,
                     coverage.variable,
@@ -784,6 +792,7 @@ def can_i_answer(index: CoverageIndex, bindings: Mapping[str, Node]) -> Sequence
                     coverage.access or "",
                 )
             )
+    found.extend(sorted(pending))
     constant = {k: bindings[k] for k in ("variable", "level", "frequency", "group", "access")}
 
     def build(item: tuple[str, str, str, str, str]) -> Row:
@@ -796,7 +805,7 @@ def can_i_answer(index: CoverageIndex, bindings: Mapping[str, Node]) -> Sequence
         row.update(constant)
         return row
 
-    return LazyRows(sorted(found), build)
+    return LazyRows(found, build)
 
 
 def _dimension_classifications(index: CoverageIndex, dimension: str) -> tuple[str, ...]:

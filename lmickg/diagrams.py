@@ -81,6 +81,10 @@ def _svg(width: int, height: int, title: str, desc: str, ident: str) -> ET.Eleme
 
 
 def _tostring(root: ET.Element) -> str:
+    # A picture whose marks are links is a group of links for assistive technology; "img" would
+    # hide them (its children are presentational).
+    if root.find(".//a") is not None:
+        root.set("role", "group")
     return ET.tostring(root, encoding="unicode")
 
 

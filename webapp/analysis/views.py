@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from rdflib import Literal, URIRef
@@ -65,6 +67,21 @@ class _Problem(Exception):
         self.status = status
         self.message = message
         self.body = dict(body)
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def localized(view: View) -> View:
+    """Run a view (strings, templates, error messages) in the language of its URL, whatever
+    locale the application would pick by itself."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with force_locale(kwargs.get("lang", "en")):
+            return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -130,10 +147,9 @@ def _problem(problem: _Problem) -> Response:
     if fmt in ("json", "csv", "rq", "graphml", "svg") or _wants_json(fmt):
         response = jsonify(problem.body)
     else:
-        response = Response(
-            render_template("analysis/error.html", lang=lang, problem=problem),
-            content_type="text/html; charset=utf-8",
-        )
+        with force_locale(lang):
+            page = render_template("analysis/error.html", lang=lang, problem=problem)
+        response = Response(page, content_type="text/html; charset=utf-8")
     response.status_code = problem.status
     return response
 
@@ -258,6 +274,7 @@ def run_question(
 
 @bp.get(f"/{LANGS}/questions")
 @bp.get(f"/{LANGS}/questions.json")
+@localized
 def questions(lang: str) -> Response:
     """The list of named questions."""
     fmt = "json" if request.path.endswith(".json") else "html"
@@ -277,6 +294,7 @@ def questions(lang: str) -> Response:
 
 
 @bp.get(f"/{LANGS}/questions/<name>")
+@localized
 def question(lang: str, name: str) -> Response:
     """A named question: its form and answer, or the answer as JSON or CSV, or its SPARQL."""
     name, fmt = _split(name)
@@ -404,6 +422,7 @@ def _heatmap(
 
 @bp.get(f"/{LANGS}/coverage")
 @bp.get(f"/{LANGS}/coverage.json")
+@localized
 def coverage(lang: str) -> Response:
     """Heatmaps of coverage: variables × levels and population groups × levels."""
     fmt = "json" if request.path.endswith(".json") else "html"
@@ -489,6 +508,11 @@ def coverage(lang: str) -> Response:
 def gap_lineage(gap_iri: object, lang: str = "en") -> dict[str, Any] | None:
     """Everything ``analysis/_gap_lineage.html`` shows for a gap (None if it is not a gap)."""
     lang = lang if lang in ("en", "fr") else "en"
+    with force_locale(lang):
+        return _gap_lineage(str(gap_iri), lang)
+
+
+def _gap_lineage(gap_iri: str, lang: str) -> dict[str, Any] | None:
     lineage = _lineage()
     try:
         found = lineage.gap(str(gap_iri))
@@ -567,6 +591,7 @@ def gap_lineage(gap_iri: object, lang: str = "en") -> dict[str, Any] | None:
 
 @bp.get(f"/{LANGS}/lineage")
 @bp.get(f"/{LANGS}/lineage.<fmt>")
+@localized
 def lineage_overview(lang: str, fmt: str = "html") -> Response:
     """Which reports' gaps are still open, the longest-open gaps, what closed most."""
     if fmt not in ("html", "json", "graphml"):
@@ -593,6 +618,7 @@ def lineage_overview(lang: str, fmt: str = "html") -> Response:
 
 
 @bp.get(f"/{LANGS}/lineage/<key>")
+@localized
 def lineage_gap(lang: str, key: str) -> Response:
     """One gap's lineage page, or its JSON, GraphML or SVG."""
     key, fmt = _split(key)
