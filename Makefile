@@ -7,6 +7,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# Compiled translations (.mo) are build products: made from the .po files by `make setup`.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/*.po webapp/*/translations/*/LC_MESSAGES/*.po))
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
@@ -14,7 +16,7 @@ PYTEST_ARGS ?=
 
 .PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
 
-setup: $(STAMP) $(NPM_STAMP)
+setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +27,9 @@ $(STAMP): pyproject.toml
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

@@ -37,4 +37,8 @@ Deriver = Callable[[DeriveContext], dict[str, object]]
 def derivers() -> list[tuple[str, Deriver]]:
     """The derived-artifact builders, in the order the build runs them."""
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
-    return []
+    from .void import derive_void
+
+    return [
+        ("void", derive_void),
+    ]
