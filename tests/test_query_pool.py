@@ -87,15 +87,22 @@ def test_busy_when_no_worker_frees_up_in_time(built_store: Path) -> None:
     pool = QueryPool(built_store, workers=1, queue_timeout=0.2)
     try:
         pool.run(SIMPLE, timeout=10)
-        thread = threading.Thread(
-            target=lambda: pytest.raises(QueryTimeout, pool.run, RUNAWAY, 1.5)
-        )
+        stopped: list[Exception] = []
+
+        def runaway() -> None:
+            try:
+                pool.run(RUNAWAY, timeout=1.5)
+            except QueryTimeout as error:
+                stopped.append(error)
+
+        thread = threading.Thread(target=runaway)
         thread.start()
         _wait_for(lambda: pool.stats().idle == 0)
         with pytest.raises(Busy) as raised:
             pool.run(SIMPLE, timeout=10)
         assert raised.value.details["retry_after"] >= 1
         thread.join()
+        assert len(stopped) == 1
         assert b'"value":"4"' in pool.run(SIMPLE, timeout=10).body
     finally:
         pool.close()
