@@ -25,7 +25,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -39,7 +39,9 @@ __all__ = [
     "SelectResult",
     "Store",
     "StoreRoot",
+    "bound",
     "from_oxigraph",
+    "solutions",
     "to_oxigraph",
 ]
 
@@ -72,8 +74,14 @@ class SelectResult:
 class Store(Protocol):
     """What the rest of lmickg needs from a triple store."""
 
+    def query(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> SelectResult | bool | Graph:
+        """Run any query over the union of graphs; ``bindings`` pre-bind variables."""
+        ...
+
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
-        """Run a SELECT query over the union of graphs; ``bindings`` pre-bind variables."""
+        """Run a SELECT query over the union of graphs."""
         ...
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
@@ -88,7 +96,9 @@ class Store(Protocol):
         """Run any query and serialize its result in ``media_type`` (results or RDF format)."""
         ...
 
-    def load_graph(self, graph: str, data: bytes | str | Path, media_type: str = "text/turtle") -> None:
+    def load_graph(
+        self, graph: str, data: bytes | str | Path, media_type: str = "text/turtle"
+    ) -> None:
         """Replace the named graph ``graph`` with the parsed ``data`` (atomically)."""
         ...
 
@@ -169,6 +179,57 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
         ) from None
 
 
+def _select_result(solutions: ox.QuerySolutions) -> SelectResult:
+    names = [v.value for v in solutions.variables]
+    rows = []
+    cache: dict[str, URIRef] = {}
+    for solution in solutions:
+        row: dict[str, Node] = {}
+        for name in names:
+            value = solution[name]
+            if value is None:
+                continue
+            if isinstance(value, ox.NamedNode):
+                # Most result cells are IRIs repeated across rows; share the objects.
+                iri = cache.get(value.value)
+                if iri is None:
+                    iri = cache[value.value] = URIRef(value.value)
+                row[name] = iri
+            else:
+                row[name] = from_oxigraph(value)
+        rows.append(row)
+    return SelectResult(names, rows)
+
+
+def _graph(triples: ox.QueryTriples) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(
+            (
+                from_oxigraph(triple.subject),
+                from_oxigraph(triple.predicate),
+                from_oxigraph(triple.object),
+            )
+        )
+    return graph
+
+
+def solutions(store: ox.Store, query: str, *, union: bool = False) -> ox.QuerySolutions:
+    """Run a SELECT on a native pyoxigraph store (core code issuing its own bulk queries)."""
+    result = store.query(query, use_default_graph_as_union=union)
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("not a SELECT query")
+    return result
+
+
+def bound(solution: ox.QuerySolution, name: str) -> Any:
+    """The value of a variable that the query always binds (a pyoxigraph term)."""
+    term = solution[name]
+    if term is None:
+        raise KeyError(name)
+    return term
+
+
 class OxigraphStore:
     """The embedded store: pyoxigraph on disk (or in memory when ``path`` is None)."""
 
@@ -188,7 +249,9 @@ class OxigraphStore:
         return self._store
 
     def _run(self, query: str, bindings: Mapping[str, Node] | None = None) -> object:
-        substitutions = (
+        substitutions: (
+            dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None
+        ) = (
             {ox.Variable(name): to_oxigraph(value) for name, value in bindings.items()}
             if bindings
             else None
@@ -203,53 +266,37 @@ class OxigraphStore:
         except SyntaxError as error:
             raise QueryError(str(error)) from error
 
+    def query(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> SelectResult | bool | Graph:
+        """Run any query: rows for SELECT, a bool for ASK, a Graph for CONSTRUCT/DESCRIBE."""
+        result = self._run(query, bindings)
+        if isinstance(result, ox.QuerySolutions):
+            return _select_result(result)
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
+        return _graph(result)  # type: ignore[arg-type]
+
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
         """Run a SELECT query over the union of graphs."""
-        solutions = self._run(query, bindings)
-        if not isinstance(solutions, ox.QuerySolutions):
+        result = self.query(query, bindings)
+        if not isinstance(result, SelectResult):
             raise QueryError("not a SELECT query")
-        names = [v.value for v in solutions.variables]
-        rows = []
-        cache: dict[str, URIRef] = {}
-        for solution in solutions:
-            row: dict[str, Node] = {}
-            for name in names:
-                value = solution[name]
-                if value is None:
-                    continue
-                if isinstance(value, ox.NamedNode):
-                    # Most result cells are IRIs repeated across rows; share the objects.
-                    iri = cache.get(value.value)
-                    if iri is None:
-                        iri = cache[value.value] = URIRef(value.value)
-                    row[name] = iri
-                else:
-                    row[name] = from_oxigraph(value)
-            rows.append(row)
-        return SelectResult(names, rows)
+        return result
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
-        result = self._run(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
+        result = self.query(query, bindings)
+        if not isinstance(result, bool):
             raise QueryError("not an ASK query")
-        return bool(result)
+        return result
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query and return an rdflib Graph."""
-        result = self._run(query, bindings)
-        if not isinstance(result, ox.QueryTriples):
+        result = self.query(query, bindings)
+        if not isinstance(result, Graph):
             raise QueryError("not a CONSTRUCT or DESCRIBE query")
-        graph = Graph()
-        for triple in result:
-            graph.add(
-                (
-                    from_oxigraph(triple.subject),
-                    from_oxigraph(triple.predicate),
-                    from_oxigraph(triple.object),
-                )
-            )
-        return graph
+        return result
 
     def serialize_query(self, query: str, media_type: str, **options: object) -> bytes:
         """Run any query and serialize its result in ``media_type``."""
@@ -260,9 +307,12 @@ class OxigraphStore:
             results_format = _RESULT_FORMATS[media_type]
         except KeyError:
             raise ValueError(f"unsupported results media type {media_type!r}") from None
-        return bytes(result.serialize(format=results_format) or b"")  # type: ignore[union-attr]
+        assert isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
+        return bytes(result.serialize(format=results_format) or b"")
 
-    def load_graph(self, graph: str, data: bytes | str | Path, media_type: str = "text/turtle") -> None:
+    def load_graph(
+        self, graph: str, data: bytes | str | Path, media_type: str = "text/turtle"
+    ) -> None:
         """Replace the named graph ``graph`` with the parsed ``data``, in one transaction."""
         fmt = rdf_format(media_type)
         name = ox.NamedNode(graph)

@@ -1,0 +1,188 @@
+"""The ``lmickg`` command line: each command is a thin call into the core."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rdflib import Graph
+
+from . import config
+from .build import BuildError, build, validate_paths
+from .catalog import CatalogSyntaxError
+from .store import QueryError, Store, StoreRoot
+from .validation import ValidationReport, short_name
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _print_report(report: ValidationReport, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif fmt == "turtle":
+        click.echo(report.to_turtle())
+    else:
+        click.echo(report.to_text())
+
+
+@click.group()
+@click.version_option(package_name="lmickg")
+def main() -> None:
+    """lmickg: a knowledge-graph catalog of Canadian labour market information."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="How to print the results.",
+)
+@click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+def validate(paths: tuple[Path, ...], fmt: str, workers: int | None) -> None:
+    """SHACL-validate catalog files (default: $LMICKG_CATALOG or catalog_ttl/ and ontology/).
+
+    Exit status: 0 no violation, 1 violations, 2 unreadable input.
+    """
+    targets = list(paths) or config.catalog_paths()
+    try:
+        report = validate_paths(targets, workers=workers or config.workers())
+    except CatalogSyntaxError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    except (FileNotFoundError, ValueError, BuildError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    _print_report(report, fmt)
+    sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)
+
+
+@main.command(name="build")
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Catalog directory or file (repeatable; default $LMICKG_CATALOG or catalog_ttl/ ontology/).",
+)
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+@click.option("--full", is_flag=True, help="Rebuild and re-validate everything.")
+@click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="How to print validation results.",
+)
+def build_command(
+    catalogs: tuple[Path, ...], store: Path | None, full: bool, workers: int | None, fmt: str
+) -> None:
+    """Parse, load, validate and index the catalog, then switch the server to it.
+
+    A failed build leaves the previous build serving. Exit status: 0 built, 1 violations,
+    2 unreadable input.
+    """
+    targets = list(catalogs) or config.catalog_paths()
+    root = store or config.store_root()
+    try:
+        result = build(
+            targets,
+            root,
+            workers=workers or config.workers(),
+            incremental=not full,
+            log=lambda message: click.echo(message, err=True),
+        )
+    except CatalogSyntaxError as error:
+        click.echo(f"error: {error}", err=True)
+        click.echo(
+            "build failed: nothing was loaded; the previous build is still serving", err=True
+        )
+        sys.exit(EXIT_UNREADABLE)
+    except BuildError as error:
+        if error.report is not None:
+            _print_report(error.report, fmt)
+            click.echo(f"build failed: {error}", err=True)
+            sys.exit(EXIT_INVALID)
+        click.echo(f"build failed: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    except (FileNotFoundError, ValueError) as error:
+        click.echo(f"build failed: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    if result.report.warnings and fmt != "text":
+        _print_report(result.report, fmt)
+    click.echo(result.summary())
+
+
+def _render_table(variables: list[str], rows: list[dict[str, str]]) -> str:
+    widths = {v: max([len(v), *(len(r.get(v, "")) for r in rows)]) for v in variables}
+    header = "  ".join(v.ljust(widths[v]) for v in variables)
+    rule = "  ".join("-" * widths[v] for v in variables)
+    body = ["  ".join(r.get(v, "").ljust(widths[v]) for v in variables) for r in rows]
+    return "\n".join([header, rule, *body, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Results format (json is the W3C SPARQL results format).",
+)
+def query(query: str, store: Path | None, fmt: str) -> None:
+    """Run a SPARQL query (text or a .rq file) against the built catalog."""
+    text = Path(query).read_text() if query.endswith(".rq") and Path(query).exists() else query
+    root = StoreRoot(store or config.store_root())
+    try:
+        db = root.open_current()
+    except FileNotFoundError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    try:
+        if fmt == "json":
+            sys.stdout.buffer.write(db.serialize_query(text, "application/sparql-results+json"))
+            sys.stdout.write("\n")
+        elif fmt == "csv":
+            sys.stdout.buffer.write(db.serialize_query(text, "text/csv"))
+        else:
+            click.echo(_table_for(db, text))
+    except QueryError as error:
+        click.echo(f"error: invalid query: {error}", err=True)
+        sys.exit(EXIT_INVALID)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _table_for(db: Store, text: str) -> str:
+    result = db.query(text)
+    if isinstance(result, bool):
+        return "true" if result else "false"
+    if isinstance(result, Graph):
+        return result.serialize(format="turtle")
+    rows = [{k: short_name(v) for k, v in row.items()} for row in result.rows]
+    return _render_table(result.variables, rows)

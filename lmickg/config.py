@@ -1,0 +1,34 @@
+"""Where things are: defaults, overridable by environment variables and CLI options.
+
+``LMICKG_CATALOG``  catalog paths, separated by ``os.pathsep`` (default ``catalog_ttl:ontology``)
+``LMICKG_STORE``    the store root holding builds (default ``var/store``)
+``LMICKG_WORKERS``  processes used to validate (default: one per CPU)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["catalog_paths", "store_root", "workers"]
+
+DEFAULT_CATALOG = ("catalog_ttl", "ontology")
+DEFAULT_STORE = "var/store"
+
+
+def catalog_paths() -> list[Path]:
+    """The catalog directories to build or validate when none are given."""
+    value = os.environ.get("LMICKG_CATALOG")
+    parts = value.split(os.pathsep) if value else list(DEFAULT_CATALOG)
+    return [Path(p) for p in parts if p]
+
+
+def store_root() -> Path:
+    """The store root that builds go into and the server reads from."""
+    return Path(os.environ.get("LMICKG_STORE") or DEFAULT_STORE)
+
+
+def workers() -> int | None:
+    """How many validation processes to use, or None for one per CPU."""
+    value = os.environ.get("LMICKG_WORKERS")
+    return int(value) if value else None

@@ -1,0 +1,53 @@
+"""Shared fixtures: a small fixed test catalog built once per session, the app, its clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lmickg.build import build
+from lmickg.store import OxigraphStore, StoreRoot
+from webapp import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology"
+#: A small invented catalog with known answers (tests/data/catalog/*.ttl). Never the curated
+#: catalog_ttl/, which will keep changing.
+FIXTURE_CATALOG = Path(__file__).resolve().parent / "data" / "catalog"
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store root holding one build of the fixture catalog (read-only for tests)."""
+    root = tmp_path_factory.mktemp("store")
+    build([FIXTURE_CATALOG, ONTOLOGY], root, workers=1)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixture_store(built_store: Path) -> Iterator[OxigraphStore]:
+    """The fixture build's store, opened read-only."""
+    yield StoreRoot(built_store).open_current()
+
+
+@pytest.fixture
+def app(built_store: Path) -> Flask:
+    """The web app serving the fixture build."""
+    return create_app({"STORE_ROOT": str(built_store), "TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A Flask test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click runner for the ``lmickg`` CLI."""
+    return CliRunner()
