@@ -32,7 +32,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from .catalog import CatalogFile, parse_file
-from .namespaces import DCT, PREFIXES, RDF, SH
+from .namespaces import DCT, PREFIXES, RDF, RDFS, SH
 from .store import bound, from_oxigraph, solutions
 
 __all__ = [
@@ -219,6 +219,8 @@ def hoist_property_shapes(shapes: Graph) -> Graph:
         for property_shape in list(shapes.objects(node_shape, SH.property)):
             for predicate, target in targets:
                 shapes.add((property_shape, predicate, target))
+            # Remember the node shape, so results still name it (see _read_results).
+            shapes.add((property_shape, RDFS.isDefinedBy, node_shape))
             if node_shape not in referenced:
                 shapes.remove((node_shape, SH.property, property_shape))
     return shapes
@@ -394,11 +396,12 @@ def _validate_chunk(files: list[CatalogFile]) -> list[ValidationResult]:
         allow_infos=True,
     )
     del conforms  # with allow_warnings it is True despite warnings, which we report too
-    return list(_read_results(report, owner, blank_owner, display_of))
+    return list(_read_results(report, _SHAPES, owner, blank_owner, display_of))
 
 
 def _read_results(
     report: Graph,
+    shapes: Graph,
     owner: dict[str, str],
     blank_owner: dict[str, str],
     display_of: dict[str, str],
@@ -420,6 +423,9 @@ def _read_results(
         path = report.value(node, SH.resultPath)
         value = report.value(node, SH.value)
         shape = report.value(node, SH.sourceShape)
+        if isinstance(shape, BNode):
+            # An anonymous property shape: name the node shape it was declared in.
+            shape = shapes.value(shape, RDFS.isDefinedBy) or shape
         component = report.value(node, SH.sourceConstraintComponent)
         yield ValidationResult(
             severity=severity,
