@@ -143,7 +143,7 @@ class ValidationReport:
             node = BNode()
             graph.add((report, SH.result, node))
             graph.add((node, RDF.type, SH.ValidationResult))
-            graph.add((node, SH.resultSeverity, SH[r.severity]))
+            graph.add((node, SH.resultSeverity, URIRef(f"{SH}{r.severity}")))
             graph.add((node, SH.focusNode, _term(r.focus)))
             graph.add((node, SH.resultMessage, Literal(r.message)))
             if r.path:
@@ -153,7 +153,8 @@ class ValidationReport:
             if r.shape and not r.shape.startswith("_:"):
                 graph.add((node, SH.sourceShape, URIRef(r.shape)))
             if r.component:
-                graph.add((node, SH.sourceConstraintComponent, SH[r.component]))
+                component = URIRef(f"{SH}{r.component}ConstraintComponent")
+            graph.add((node, SH.sourceConstraintComponent, component))
             if r.file:
                 graph.add((node, DCT.source, Literal(r.file)))
         return graph.serialize(format="turtle")
