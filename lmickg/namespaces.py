@@ -122,6 +122,7 @@ class LMIC(DefinedNamespace):
     concernsGeographicLevel: URIRef
     concernsPopulationGroup: URIRef
     concernsFrequency: URIRef
+    concernsBreakdown: URIRef
     priorityArea: URIRef
     assesses: URIRef
     status: URIRef
