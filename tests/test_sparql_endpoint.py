@@ -213,6 +213,8 @@ def test_request_body_and_query_length_caps(app: Flask) -> None:
 
 
 def test_timeout_parameter_may_lower_not_raise_the_limit(client: FlaskClient) -> None:
+    blank = client.get("/sparql", query_string={"query": "ASK {}", "timeout": "", "format": ""})
+    assert blank.status_code == 200 and blank.headers["X-SPARQL-Timeout"] == "10"
     lower = client.get("/sparql", query_string={"query": "ASK {}", "timeout": "2500ms"})
     assert lower.headers["X-SPARQL-Timeout"] == "2.5"
     higher = client.get("/sparql", query_string={"query": "ASK {}", "timeout": "3600"})

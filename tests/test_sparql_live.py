@@ -3,18 +3,13 @@ SPARQLWrapper as researchers use it. Time limits are small so the suite stays fa
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,6 +18,8 @@ from SPARQLWrapper import CSV, JSON, JSONLD, POST, TSV, TURTLE, XML, SPARQLWrapp
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from lmickg.store import StoreRoot
+
+from .live_server import LiveServer, start_server
 
 SOURCES = "SELECT ?s WHERE { ?s a dcat:Dataset } ORDER BY ?s"
 EXPECTED = [
@@ -35,94 +32,18 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 TIME_LIMIT = 2
 
 
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen[bytes]
-
-    @property
-    def endpoint(self) -> str:
-        return self.url + "/sparql"
-
-    def descendants(self) -> set[int]:
-        """Process ids below the gunicorn master (workers, fork servers, query workers)."""
-        parents: dict[int, int] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                parents[int(entry.name)] = int(fields[1])
-        found: set[int] = set()
-        frontier = {self.process.pid}
-        while frontier:
-            children = {pid for pid, parent in parents.items() if parent in frontier}
-            frontier = children - found
-            found |= children
-        return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        LMICKG_STORE=str(built_store),
-        LMICKG_STORE_ROOT=str(built_store),
-        LMICKG_SPARQL_TIMEOUT=str(TIME_LIMIT),
-        LMICKG_SPARQL_WORKERS="1",
-        LMICKG_SPARQL_RATE_PER_MINUTE="0",
+    server = start_server(
+        built_store,
+        tmp_path_factory.mktemp("gunicorn"),
+        {"SPARQL_TIMEOUT": str(TIME_LIMIT), "SPARQL_WORKERS": "1", "SPARQL_RATE_PER_MINUTE": "0"},
     )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    log = tmp_path_factory.mktemp("gunicorn") / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(gunicorn),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "webapp:create_app()",
-            ],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("gunicorn did not start:\n" + log.read_text())
-        time.sleep(0.2)
     # Start every process's query worker, so later process counts compare like with like.
     for _ in range(8):
         urllib.request.urlopen(server.endpoint + "?query=ASK%7B%7D", timeout=30).read()
     yield server
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    server.stop()
 
 
 def _wrapper(live: LiveServer, query: str, fmt: str, method: str = "GET") -> SPARQLWrapper:

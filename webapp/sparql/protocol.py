@@ -163,9 +163,10 @@ def parse_request(request: Request, max_query_bytes: int) -> ProtocolRequest:
     default = params.getlist("default-graph-uri")
     named = params.getlist("named-graph-uri")
     dataset_given = bool(default or named)
-    timeout_values = params.getlist("timeout")
+    # Empty values are what an HTML form sends for a field left blank.
+    timeout_values = [v for v in params.getlist("timeout") if v.strip()]
     timeout = parse_timeout(timeout_values[0]) if timeout_values else None
-    formats = [v for name in FORMAT_PARAMETERS for v in params.getlist(name)]
+    formats = [v for name in FORMAT_PARAMETERS for v in params.getlist(name) if v.strip()]
     return ProtocolRequest(
         query=query,
         default_graphs=tuple(default) if dataset_given else None,

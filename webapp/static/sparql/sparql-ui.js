@@ -27,6 +27,11 @@
     return lines.length ? lines.join("\n") + "\n" + query : query;
   }
 
+  // Shown before Yasgui starts: its editor measures itself when created.
+  mount.hidden = false;
+  if (form) {
+    form.hidden = true;
+  }
   window.Yasgui.Yasqe.defaults.value = withPrefixes(config.query);
   window.Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
   var yasgui = new window.Yasgui(mount, {
@@ -47,7 +52,6 @@
       return;
     }
     yasqe.lmickgWatched = true;
-    yasqe.addPrefixes(config.prefixes);
     yasqe.on("queryResponse", function (_instance, response) {
       var headers = (response && (response.header || response.headers)) || {};
       var value = headers["x-sparql-truncated"];
@@ -81,9 +85,4 @@
       mount.scrollIntoView();
     });
   });
-
-  mount.hidden = false;
-  if (form) {
-    form.hidden = true;
-  }
 })();
