@@ -359,52 +359,66 @@ def _tokens(text: str) -> Iterator[tuple[str, str]]:
             yield kind, match.group()
 
 
+@dataclass(frozen=True)
+class QueryShape:
+    """What the tokens of a query text show, from one pass over them."""
+
+    #: select, ask, construct, describe, update; None if unrecognised.
+    form: str | None
+    #: The final top-level LIMIT as written (``LIMIT n``, optionally with OFFSET), if any.
+    limit: int | None
+    #: Whether the query names its own dataset (``FROM`` / ``FROM NAMED``).
+    has_dataset: bool
+
+
+def analyse(text: str) -> QueryShape:
+    """Form, final LIMIT and dataset clauses of ``text`` (a lexer's view; the engine decides)."""
+    tokens = [(kind, value.lower() if kind == "word" else value) for kind, value in _tokens(text)]
+    form: str | None = None
+    index = 0
+    while index < len(tokens):
+        kind, word = tokens[index]
+        if kind == "word" and word == "prefix":  # PREFIX pname: <iri>
+            index += 3
+            continue
+        if kind == "word" and word == "base":
+            index += 2
+            continue
+        if kind == "word" and word in _QUERY_FORMS:
+            form = _QUERY_FORMS[word]
+        elif kind == "word" and word in _UPDATE_KEYWORDS:
+            form = "update"
+        break
+    # The tail, reversed: [n, LIMIT, ...] or [m, OFFSET, n, LIMIT].
+    tail = [word for _, word in tokens[-1:-5:-1]]
+    limit: int | None = None
+    if len(tail) >= 2 and tail[1] == "limit" and _INTEGER.fullmatch(tail[0]):
+        limit = int(tail[0])
+    elif (
+        len(tail) == 4
+        and tail[1] == "offset"
+        and _INTEGER.fullmatch(tail[0])
+        and tail[3] == "limit"
+        and _INTEGER.fullmatch(tail[2])
+    ):
+        limit = int(tail[2])
+    has_dataset = any(kind == "word" and word == "from" for kind, word in tokens)
+    return QueryShape(form, limit, has_dataset)
+
+
 def classify(text: str) -> str | None:
     """The form of ``text``: select, ask, construct, describe, update; None if unrecognised."""
-    tokens = _tokens(text)
-    for kind, value in tokens:
-        word = value.lower() if kind == "word" else ""
-        if word == "prefix":
-            # PREFIX pname: <iri>
-            next(tokens, None)
-            next(tokens, None)
-            continue
-        if word == "base":
-            next(tokens, None)
-            continue
-        if word in _QUERY_FORMS:
-            return _QUERY_FORMS[word]
-        if word in _UPDATE_KEYWORDS:
-            return "update"
-        return None
-    return None
+    return analyse(text).form
 
 
 def declared_limit(text: str) -> int | None:
     """The query's final top-level LIMIT as written (``LIMIT n``, optionally with OFFSET)."""
-    tail = list(itertools.islice(_reversed_tokens(text), 4))
-    words = [v.lower() if k == "word" else v for k, v in tail]
-    # tail is reversed: [n, LIMIT, ...] or [m, OFFSET, n, LIMIT]
-    if len(words) >= 2 and words[1] == "limit" and _INTEGER.fullmatch(words[0]):
-        return int(words[0])
-    if (
-        len(words) == 4
-        and words[1] == "offset"
-        and _INTEGER.fullmatch(words[0])
-        and words[3] == "limit"
-        and _INTEGER.fullmatch(words[2])
-    ):
-        return int(words[2])
-    return None
-
-
-def _reversed_tokens(text: str) -> Iterator[tuple[str, str]]:
-    return reversed(list(_tokens(text)))
+    return analyse(text).limit
 
 
 def has_dataset_clause(text: str) -> bool:
     """Whether the query names its own dataset (``FROM`` / ``FROM NAMED``)."""
-    return any(kind == "word" and value.lower() == "from" for kind, value in _tokens(text))
+    return analyse(text).has_dataset
 
 
 # ---------------------------------------------------------------------------------------------
@@ -609,11 +623,11 @@ class _ByteBudget(io.RawIOBase):
         return len(data)
 
 
-def _dataset_options(request: QueryRequest) -> dict[str, Any]:
+def _dataset_options(request: QueryRequest, shape: QueryShape) -> dict[str, Any]:
     if request.default_graphs is None and request.named_graphs is None:
         # FROM/FROM NAMED in the query define its dataset; pyoxigraph would ignore them under
         # the union flag.
-        return {"use_default_graph_as_union": not has_dataset_clause(request.query)}
+        return {"use_default_graph_as_union": not shape.has_dataset}
     # A protocol dataset replaces the query's own; a part the client left out is empty.
     try:
         return {
@@ -645,12 +659,12 @@ def execute(store: ox.Store, request: QueryRequest, *, build_id: str = "") -> Qu
     """
     started = time.perf_counter()
     text = request.query
-    form = classify(text)
-    if form == "update":
+    shape = analyse(text)
+    if shape.form == "update":
         raise UpdateRefused(UPDATE_MESSAGE)
     refuse_federation(text, base_iri=request.base_iri)
     options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": request.base_iri}
-    options.update(_dataset_options(request))
+    options.update(_dataset_options(request, shape))
     try:
         result = store.query(text, **options)
     except SyntaxError as error:
@@ -677,7 +691,7 @@ def execute(store: ox.Store, request: QueryRequest, *, build_id: str = "") -> Qu
                 form="select",
                 offers=list(_RESULTS_FORMATS),
             )
-        outcome = _select(result, media, request, lambda: store.query(text, **options))
+        outcome = _select(result, media, request, shape, lambda: store.query(text, **options))
     else:
         media = TURTLE if negotiation.graph == HTML else negotiation.graph
         if media is None or media not in GRAPH_MEDIA_TYPES:
@@ -697,10 +711,11 @@ def _select(
     result: ox.QuerySolutions,
     media: str,
     request: QueryRequest,
+    shape: QueryShape,
     rerun: Callable[[], object],
 ) -> QueryOutcome:
     canonical = RESULTS_MEDIA_TYPES[media]
-    limit = declared_limit(request.query)
+    limit = shape.limit
     if (
         limit is not None
         and limit <= request.max_rows

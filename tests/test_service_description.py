@@ -10,7 +10,12 @@ from lmickg.service_description import FORMAT_IRIS, limits_text, service_descrip
 from lmickg.store import OxigraphStore
 from lmickg.void import DATASET, compute_statistics
 
-LIMITS = {"timeout_seconds": 10.0, "max_rows": 10000, "max_query_bytes": 100000, "rate_per_minute": 60}
+LIMITS = {
+    "timeout_seconds": 10.0,
+    "max_rows": 10000,
+    "max_query_bytes": 100000,
+    "rate_per_minute": 60,
+}
 
 
 def test_service_description(fixture_store: OxigraphStore) -> None:

@@ -460,6 +460,9 @@ def test_service_description_has_void_statistics(
     assert len(list(graph.objects(DATASET, SD.namedGraph))) == len(stats.graphs)
     json_ld = client.get("/sparql", headers={"Accept": "application/ld+json"})
     assert _rdf_triples(json_ld.get_data(), "application/ld+json") == len(graph)
+    # A browser can ask for it by parameter.
+    by_parameter = client.get("/sparql?format=turtle", headers={"Accept": BROWSER})
+    assert by_parameter.mimetype == "text/turtle"
     # Revalidation works for the description too.
     assert (
         client.get(

@@ -11,6 +11,7 @@ from typing import Any
 from flask import (
     Response,
     current_app,
+    g,
     jsonify,
     render_template,
     request,
@@ -119,7 +120,10 @@ def _wants_html() -> bool:
 
 
 def _endpoint_url() -> str:
-    return request.url_root + "sparql"
+    """This endpoint's URL as the client reached it (the base for relative IRIs, sd:endpoint)."""
+    if "sparql_endpoint_url" not in g:
+        g.sparql_endpoint_url = request.url_root + "sparql"
+    return str(g.sparql_endpoint_url)
 
 
 def _cors(response: Response) -> Response:
