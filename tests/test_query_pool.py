@@ -109,12 +109,12 @@ def test_busy_when_no_worker_frees_up_in_time(built_store: Path) -> None:
 
 
 def test_worker_over_its_memory_limit_is_replaced(built_store: Path) -> None:
-    pool = QueryPool(built_store, workers=1, memory_mb=600)
+    pool = QueryPool(built_store, workers=1, memory_mb=1000)
     try:
         pool.run(SIMPLE, timeout=10)
         hungry = QueryRequest("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d ?c ?f", JSON)
         with pytest.raises(WorkerFailed, match="replaced"):
-            pool.run(hungry, timeout=30)
+            pool.run(hungry, timeout=60)
         assert b'"value":"4"' in pool.run(SIMPLE, timeout=10).body
         assert pool.stats().started == 2
     finally:
