@@ -369,6 +369,13 @@ def test_html_errors_in_the_page_language(client: FlaskClient) -> None:
     assert 'role="alert"' in page and "error at 1:" in page
 
 
+def test_a_format_parameter_wins_for_errors_too(client: FlaskClient) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": "ASK {", "format": "json"}, headers={"Accept": BROWSER}
+    )
+    assert response.status_code == 400 and response.mimetype == "application/json"
+
+
 def test_ask_and_construct_as_html(client: FlaskClient) -> None:
     ask = client.get(
         "/sparql", query_string={"query": "ASK { ?s a dcat:Dataset }"}, headers={"Accept": BROWSER}

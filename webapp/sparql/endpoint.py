@@ -7,6 +7,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from lmickg.query_pool import QueryPool
 from lmickg.ratelimit import RateLimiter
 from lmickg.result_cache import ResultCache
 
-__all__ = ["Endpoint", "Settings", "endpoint"]
+__all__ = ["Documents", "Endpoint", "Settings", "endpoint"]
 
 EXTENSION = "lmickg_sparql"
 
@@ -119,10 +120,36 @@ class Endpoint:
             if settings.rate_per_minute > 0
             else None
         )
-        # Per build and endpoint URL: service descriptions and VoID documents, serialized.
-        self.documents: dict[tuple[str, ...], tuple[bytes, str]] = {}
+        # Per build, endpoint URL and format: service descriptions and VoID documents, bounded
+        # because the URL comes from the Host header, which clients choose.
+        self.documents = Documents(max_entries=32)
         self.pid = os.getpid()
         atexit.register(self.pool.close)
+
+
+class Documents:
+    """A small LRU of serialized documents: (body, media type) by key."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, ...], tuple[bytes, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> tuple[bytes, str] | None:
+        """The document for ``key``, or None."""
+        with self._lock:
+            document = self._entries.get(key)
+            if document is not None:
+                self._entries.move_to_end(key)
+            return document
+
+    def put(self, key: tuple[str, ...], document: tuple[bytes, str]) -> None:
+        """Keep ``document``, forgetting the least recently used beyond the bound."""
+        with self._lock:
+            self._entries[key] = document
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
 
 _lock = threading.Lock()

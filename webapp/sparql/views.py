@@ -44,7 +44,8 @@ UI_CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 EXPOSED_HEADERS = (
-    "ETag, Retry-After, X-SPARQL-Truncated, X-SPARQL-MaxRows, X-SPARQL-Timeout, X-SPARQL-Build"
+    "ETag, Retry-After, X-SPARQL-Truncated, X-SPARQL-MaxRows, X-SPARQL-Timeout, "
+    "X-SPARQL-Build, X-SPARQL-Cache"
 )
 RDF_DOCUMENT_TYPES = {
     core.TURTLE: "turtle",
@@ -113,6 +114,10 @@ def _page_lang(given: str | None = None) -> str:
 
 def _wants_html() -> bool:
     """Whether the client prefers an HTML page to JSON (for error bodies and the UI)."""
+    named = [v.strip().lower() for v in request.args.getlist("format") if v.strip()]
+    if named:
+        # A browser asking for JSON or CSV by parameter gets a JSON error, not a page.
+        return "html" in named
     if not request.accept_mimetypes:
         return False
     best = request.accept_mimetypes.best_match(["application/json", *core.HTML_MEDIA_TYPES])
@@ -483,7 +488,7 @@ def _service_page(ep: Endpoint, proto: ProtocolRequest) -> Response:
         graph = service_description(endpoint_url, stats, ep.settings.limits())
         body = graph.serialize(format=RDF_DOCUMENT_TYPES[media], encoding="utf-8")
         document = (body, media)
-        ep.documents[cache_key] = document
+        ep.documents.put(cache_key, document)
     etag = _etag(snapshot.build_id, cache_key)
     return _document_response(document[0], document[1], etag, ep.settings.cache_max_age)
 
@@ -579,7 +584,7 @@ def void() -> Response:
     if document is None:
         graph = void_graph(_statistics(snapshot), root)
         document = (graph.serialize(format=RDF_DOCUMENT_TYPES[media], encoding="utf-8"), media)
-        ep.documents[cache_key] = document
+        ep.documents.put(cache_key, document)
     return _document_response(
         document[0], document[1], _etag(snapshot.build_id, cache_key), ep.settings.cache_max_age
     )
