@@ -17,6 +17,7 @@ attributed to.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -130,16 +131,20 @@ def _node_shapes() -> dict[str, str]:
 NODE_SHAPES = _node_shapes()
 
 
+@cache
 def _target_classes() -> dict[str, set[str]]:
     """sh:targetClass of each named shape, by local name."""
     targets: dict[str, set[str]] = {}
     for path in sorted(SHAPES.glob("*.ttl")):
         for triple in _parse(path):
-            if triple.predicate == TARGET_CLASS and isinstance(triple.subject, ox.NamedNode):
-                targets.setdefault(_local(triple.subject.value), set()).add(triple.object.value)
+            subject, obj = triple.subject, triple.object
+            if triple.predicate == TARGET_CLASS and isinstance(subject, ox.NamedNode):
+                assert isinstance(obj, ox.NamedNode), f"{subject} targets {obj}"
+                targets.setdefault(_local(subject.value), set()).add(obj.value)
     return targets
 
 
+@cache
 def _superclasses() -> dict[str, set[str]]:
     """rdfs:subClassOf in ontology/ (not the shapes), closed transitively."""
     direct: dict[str, set[str]] = {}
@@ -147,8 +152,13 @@ def _superclasses() -> dict[str, set[str]]:
         if SHAPES in path.parents:
             continue
         for triple in _parse(path):
-            if triple.predicate == SUBCLASS_OF:
-                direct.setdefault(triple.subject.value, set()).add(triple.object.value)
+            subject, obj = triple.subject, triple.object
+            if (
+                triple.predicate == SUBCLASS_OF
+                and isinstance(subject, ox.NamedNode)
+                and isinstance(obj, ox.NamedNode)
+            ):
+                direct.setdefault(subject.value, set()).add(obj.value)
     closed: dict[str, set[str]] = {}
     for cls in direct:
         seen: set[str] = set()
@@ -174,9 +184,12 @@ def expand(name: str | None) -> str | None:
 
 def case_file(result: ValidationResult) -> str | None:
     """The name of the case file a result is attributed to, or None for any other file."""
-    if result.file is None:
-        return None
-    path = Path(result.file).resolve()
+    return None if result.file is None else _case_name(result.file)
+
+
+@cache
+def _case_name(file: str) -> str | None:
+    path = Path(file).resolve()
     return path.name if path.parent == CASES else None
 
 
