@@ -81,7 +81,9 @@ def test_select_csv_tsv(live: LiveServer, fmt: str, separator: str, method: str)
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_ask(live: LiveServer, method: str) -> None:
     assert _wrapper(live, "ASK { ?s a dcat:Dataset }", JSON, method).queryAndConvert()["boolean"]
-    document = _wrapper(live, "ASK { ?s a lmic:Nothing }", XML, method).queryAndConvert()
+    document = _wrapper(
+        live, "ASK { ?s a <http://example.org/Nothing> }", XML, method
+    ).queryAndConvert()
     assert document.getElementsByTagName("boolean")[0].firstChild.data == "false"
 
 
