@@ -7,8 +7,10 @@ else. This module decides, for one query text:
   runs (the catalog changes only through reviewed files and ``lmickg build``);
 * whether it asks for **federation** (:func:`refuse_federation`): pyoxigraph executes
   ``SERVICE <url>``, which would let anyone make the server fetch a URL. The check runs on the
-  parsed query (rdflib's SPARQL parser and algebra), never on raw text, so the word in a comment,
-  a string or a prefixed name is harmless; texts that never spell "service" skip the parse;
+  parsed query (rdflib's SPARQL parser and algebra, fed the text as pyoxigraph reads it) and,
+  independently, on the SPARQL terminals of this module's lexer, never on raw text: the word in
+  a comment, a string or a prefixed name is harmless. Texts that never spell "service" (in any
+  case) cannot hold the keyword and skip the parse;
 * the **media type** of its answer (:func:`negotiate`), from the client's Accept preferences
   (a callable, so the web layer can pass Werkzeug's q-value matching) and the ``format``,
   ``output`` and ``results`` parameters that clients such as SPARQLWrapper add;
@@ -428,9 +430,28 @@ def has_dataset_clause(text: str) -> bool:
 
 def _mentions_service(text: str) -> bool:
     """Whether the text could spell the SERVICE keyword (conservatively: any "service")."""
+    # pyoxigraph matches keywords ASCII-case-insensitively; NFKC and casefold only widen this.
     folded = unicodedata.normalize("NFKC", text).casefold()
-    # Escapes are expanded by rdflib (and by the spec) before parsing; check those texts too.
     return "service" in folded or "\\u" in folded
+
+
+_CODEPOINT_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+
+
+def _as_the_engine_reads_it(text: str) -> str:
+    """The text for rdflib, with codepoint escapes made inert.
+
+    rdflib expands ``\\u0022`` into ``"`` before parsing (as SPARQL 1.1 section 19.2 says);
+    pyoxigraph reads escapes only inside strings and IRIs, as content. Expanded, an escaped quote
+    would let rdflib see a long string where pyoxigraph sees a SERVICE clause between two
+    strings, so each escape becomes a plain letter: the same tokens for both parsers.
+    """
+    return _CODEPOINT_ESCAPE.sub("x", text)
+
+
+def _service_keyword(text: str) -> bool:
+    """Whether the lexer finds a SERVICE keyword (outside strings, IRIs and comments)."""
+    return any(kind == "word" and value.casefold() == "service" for kind, value in _tokens(text))
 
 
 def _contains_service(root: object) -> bool:
@@ -456,17 +477,22 @@ def _contains_service(root: object) -> bool:
 
 
 def refuse_federation(text: str, *, base_iri: str | None = None) -> None:
-    """Raise ServiceRefused if the query has a SERVICE clause anywhere in its algebra.
+    """Raise ServiceRefused if the query has a SERVICE clause anywhere.
 
-    A query mentioning "service" that rdflib cannot parse is refused as well (fail closed),
-    unless pyoxigraph shows it is a plain syntax error, which is reported as such.
+    Both the lexer and rdflib's algebra must find none. A query mentioning "service" that rdflib
+    cannot parse is refused as well (fail closed), unless pyoxigraph shows it is a plain syntax
+    error, which is reported as such.
     """
     if not _mentions_service(text):
         return
+    # Two independent readings must both find no SERVICE: this module's lexer, and rdflib's
+    # parser and algebra (a query slipping past one parser's quirks meets the other).
+    if _service_keyword(text):
+        raise ServiceRefused(SERVICE_MESSAGE)
     from rdflib.plugins.sparql import algebra, parser
 
     try:
-        parsed = parser.parseQuery(text)
+        parsed = parser.parseQuery(_as_the_engine_reads_it(text))
     except Exception as error:  # pyparsing raises several exception types
         oxigraph_error = _oxigraph_syntax_error(text)
         if oxigraph_error is not None:

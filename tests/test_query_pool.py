@@ -155,6 +155,9 @@ def test_service_query_never_reaches_a_listener(pool: QueryPool) -> None:
         for text in (
             f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
             f"ASK {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+            # Escaped quotes: rdflib alone would read the SERVICE clause as a string.
+            f'SELECT * {{ ?s ?p "\\u0022" . SERVICE <http://127.0.0.1:{port}/> {{ ?a ?b ?c }} '
+            f'?s ?p "\\u0022" . }}',
         ):
             with pytest.raises(ServiceRefused):
                 pool.run(QueryRequest(text, JSON), timeout=10)

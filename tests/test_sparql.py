@@ -134,6 +134,29 @@ def test_federation_check_ignores_the_word_elsewhere(text: str) -> None:
     refuse_federation(text)
 
 
+#: pyoxigraph reads each "\u0022" as a quote inside a string, so it sees a SERVICE clause between
+#: two strings; a parser that expands escapes first sees one long string instead.
+ESCAPED_QUOTES = (
+    'SELECT * WHERE { ?s ?p "\\u0022" . SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } '
+    '?s ?p "\\u0022" . }'
+)
+
+
+def test_escape_differential_is_refused_by_each_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    assert ox.Store().query(ESCAPED_QUOTES) is not None  # valid for the engine
+    assert not sparql._contains_service(parseQuery(ESCAPED_QUOTES))  # rdflib as it comes: blind
+    with pytest.raises(ServiceRefused):
+        refuse_federation(ESCAPED_QUOTES)
+    # The lexer alone finds the keyword...
+    assert sparql._service_keyword(ESCAPED_QUOTES)
+    # ...and so does the algebra alone, given the text as the engine reads it.
+    monkeypatch.setattr(sparql, "_service_keyword", lambda text: False)
+    with pytest.raises(ServiceRefused, match="SERVICE clause found"):
+        refuse_federation(ESCAPED_QUOTES)
+
+
 def test_federation_check_reports_syntax_errors_as_such() -> None:
     with pytest.raises(QuerySyntaxError, match="error at"):
         refuse_federation("SELECT * WHERE { ?s ?p ?o . } } # no SERVICE")
