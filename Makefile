@@ -7,14 +7,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# Compiled translations (.mo) are build products: made from the .po files by `make setup`.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/*.po webapp/*/translations/*/LC_MESSAGES/*.po))
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps build run serve lint typecheck pytest test bench clean translations
+.PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
 
-setup: $(STAMP) $(NPM_STAMP) translations
+setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +28,8 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Compiled message catalogs (.mo) are build products; the .po files are the source.
-translations: $(STAMP)
-	$(BIN)/pybabel --quiet compile -d webapp/analysis/translations
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

@@ -39,8 +39,10 @@ def derivers() -> list[tuple[str, Deriver]]:
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
     from .coverage import derive_coverage
     from .lineage import derive_lineage
+    from .void import derive_void
 
     return [
+        ("void", derive_void),
         ("coverage", derive_coverage),
         ("lineage", derive_lineage),
     ]

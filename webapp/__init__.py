@@ -15,7 +15,9 @@ from flask import Flask, jsonify
 from lmickg import config as core_config
 from lmickg.serving import NoCatalogError, ServedCatalog
 
+from .analysis import bp as analysis_bp
 from .context import install_security_headers
+from .sparql import bp as sparql_bp
 
 __all__ = ["create_app"]
 
@@ -47,7 +49,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
-    from .analysis import bp as analysis_bp
-
+    app.register_blueprint(sparql_bp)
     app.register_blueprint(analysis_bp)
     return app
