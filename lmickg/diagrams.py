@@ -146,9 +146,14 @@ def lineage_svg(
     rows: dict[int, list[tuple[float, float, int]]] = {0: [], 1: [], 2: [], 3: []}
     placed: list[tuple[int, int, float, str, str, str | None, str, str]] = []
 
+    def leftward(at: float, text: str) -> bool:
+        # Labels near the right edge go to the left of their mark, so they stay in the picture.
+        return at + 9 + len(text) * 6.6 > width - 4
+
     def place(lane: int, at: float, text: str) -> int:
         # The first row in the lane where this label does not overlap another.
-        extent = (at - 6, at + 8 + len(text) * 6.6)
+        span = len(text) * 6.6
+        extent = (at - 9 - span, at + 6) if leftward(at, text) else (at - 6, at + 9 + span)
         row = 0
         while any(r == row and a < extent[1] and extent[0] < b for a, b, r in rows[lane]):
             row += 1
@@ -303,9 +308,10 @@ def lineage_svg(
             ET.SubElement(
                 group, "circle", {"cx": f"{at:.1f}", "cy": str(y), "r": "6", "fill": colour}
             )
-        ET.SubElement(
-            group, "text", {"x": f"{at + 9:.1f}", "y": str(y + 4), "fill": TEXT}
-        ).text = text
+        label_at = {"x": f"{at + 9:.1f}", "y": str(y + 4), "fill": TEXT}
+        if leftward(at, text):
+            label_at.update({"x": f"{at - 9:.1f}", "text-anchor": "end"})
+        ET.SubElement(group, "text", label_at).text = text
     return _tostring(root)
 
 
