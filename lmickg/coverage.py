@@ -35,7 +35,14 @@ from rdflib.util import from_n3
 
 from .labels import all_labels, labels_in, pick
 from .namespaces import ACCESS, DCAT, DCT, ID, LMIC, RDF, SKOS, XKOS, XSD
-from .queries import LazyRows, NamedQuery, QueryResult, class_members, load_named_queries
+from .queries import (
+    LazyRows,
+    NamedQuery,
+    QueryResult,
+    class_members,
+    load_named_queries,
+    run_sparql,
+)
 from .store import OxigraphStore, Store
 
 __all__ = [
@@ -1181,9 +1188,9 @@ def derive_coverage(context: Any) -> dict[str, object]:
     answers: dict[str, dict[str, Any]] = {}
     precomputed = 0
     for query in load_named_queries().values():
-        if query.precompute != "coverage":
+        if query.precompute is None:
             continue
-        if query.name not in ACCELERATORS:
+        if query.precompute == "coverage" and query.name not in ACCELERATORS:
             raise ValueError(
                 f"{query.path}: precompute: coverage, but no accelerator is registered"
             )
@@ -1193,7 +1200,10 @@ def derive_coverage(context: Any) -> dict[str, object]:
         columns = _columns(query)
         batch = BATCH_ACCELERATORS.get(query.name)
         results: Mapping[tuple[str, ...], Sequence[Row]]
-        if batch is not None:
+        if query.precompute == "sparql":
+            # Few values and a query of a second or two at 100,000 sources: run it now.
+            results = {_key(b): run_sparql(store, query, b).rows for b in combos}
+        elif batch is not None:
             results = batch(index, combos)
         else:
             results = {_key(b): ACCELERATORS[query.name](index, b) for b in combos}

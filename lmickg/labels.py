@@ -33,13 +33,15 @@ def label_map(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
     wanted = sorted({i for i in iris if i and _SAFE_IRI.match(i)})
     rank = {str(p): n for n, p in enumerate(LABEL_PROPERTIES)}
     best: dict[str, dict[str, tuple[int, str]]] = {}
-    properties = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    properties = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     for start in range(0, len(wanted), _CHUNK):
         # The IRIs come from the store itself (checked above), never from a request.
         values = " ".join(f"<{iri}>" for iri in wanted[start : start + _CHUNK])
+        # Properties filtered rather than given as VALUES: Oxigraph then walks each subject's
+        # triples (milliseconds) instead of every triple of four properties (seconds).
         rows = store.select(
-            f"SELECT ?s ?p ?label WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {properties} }} "
-            "?s ?p ?label FILTER(isLiteral(?label)) }"
+            f"SELECT ?s ?p ?label WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?label "
+            f"FILTER(?p IN ({properties}) && isLiteral(?label)) }}"
         )
         for row in rows:
             subject, prop, label = str(row["s"]), str(row["p"]), row["label"]

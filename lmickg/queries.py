@@ -9,7 +9,9 @@ A named question is a file ``queries/NAME.rq``. Its header is a block of ``#+`` 
     #+ description@fr: …                                          (required)
     #+ order: 1                                                   (position in lists)
     #+ precompute: coverage                                       (answered from the build's
-    #+                                                             coverage index, see coverage.py)
+    #+                                                             coverage index, see coverage.py;
+    #+                                                             or `sparql`: this query run at
+    #+                                                             build time for every value)
     #+ param: frequency | Published at least as often as | Publiée au moins aussi souvent que
     #+   type: iri                                                (iri, date, integer or string)
     #+   default: any                                             (a value below; dates: today)
@@ -79,7 +81,7 @@ __all__ = [
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 LANGUAGES = ("en", "fr")
 PARAM_TYPES = ("iri", "date", "integer", "string")
-PRECOMPUTE_KINDS = ("coverage",)
+PRECOMPUTE_KINDS = ("coverage", "sparql")
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CURIE = re.compile(r"^([A-Za-z][\w-]*):([^\s<>]*)$")

@@ -291,3 +291,21 @@ def test_stale_sources_are_computed_per_request(built_store: Path) -> None:
     assert result.rows[0]["daysOverdue"] == Literal(2848)
     assert result.rows[0]["expectedBy"] == Literal("2019-02-15", datatype=XSD.date)
     assert URIRef(ID + "source/delta-payroll") == result.rows[0]["source"]
+
+
+def test_questions_precomputed_with_their_own_sparql(
+    analysis_built_store: Path, analysis_store: OxigraphStore
+) -> None:
+    build_dir = StoreRoot(analysis_built_store).current_dir()
+    assert build_dir is not None
+    analysis = load_analysis(build_dir)
+    assert analysis is not None
+    query = load_named_queries()["documented-gaps"]
+    assert query.precompute == "sparql"
+    assert "documented-gaps" in analysis.answers
+    for status in ("any", "open", "partially-closed", "closed"):
+        bindings = query.bind({"status": status}, analysis_store)
+        stored = analysis.answer(query, bindings)
+        assert stored is not None
+        assert stored.rows == run_sparql(analysis_store, query, bindings).rows
+    assert len(analysis.answer(query, query.bind({}, analysis_store)).rows) == 4  # type: ignore[union-attr]

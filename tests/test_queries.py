@@ -566,6 +566,19 @@ def test_substitution_gives_the_rows_of_a_values_block(
         assert substituted == written, (name, {k: str(v) for k, v in bindings.items()})
 
 
+def test_literal_parameters_have_their_default_when_run_without_them(
+    analysis_store: OxigraphStore,
+) -> None:
+    query = QUERIES["stalled-recommendations"]
+    unbound = analysis_store.select(query.text).rows
+    default = run(analysis_store, "stalled-recommendations")
+    assert [{k: v for k, v in r.items() if k != "since"} for r in default] == unbound
+    assert query.param("since").default == "2018"
+    assert "COALESCE(?since, 2018)" in query.text
+    stale = QUERIES["stale-sources"]
+    assert "COALESCE(?grace, 0)" in stale.text and stale.param("grace").default == "0"
+
+
 def test_without_parameters_a_question_answers_for_every_value(
     fixture_store: OxigraphStore,
 ) -> None:
