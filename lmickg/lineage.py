@@ -322,6 +322,8 @@ class LineageGraph:
     def __init__(self, graph: nx.DiGraph, labels: Mapping[str, Mapping[str, str]]) -> None:
         self.graph = graph
         self.labels = {k: dict(v) for k, v in labels.items()}
+        self._by_concern: dict[str, set[str]] | None = None
+        self._overviews: dict[date, CatalogLineage] = {}
 
     def label(self, iri: str, lang: str) -> str:
         """The label of any IRI the lineage mentions."""
@@ -484,8 +486,20 @@ class LineageGraph:
     def related(self, gap: str) -> list[dict[str, Any]]:
         """Gaps sharing a variable, level or group with ``gap``, most shared first."""
         mine = {name: set(self.graph.nodes[gap].get(name, [])) for name in CONCERNS}
+        if self._by_concern is None:
+            # Which gaps concern each variable, level or group: a gap's relatives in one lookup.
+            by_concern: dict[str, set[str]] = defaultdict(set)
+            for other in self.gaps():
+                for name in ("variables", "levels", "groups"):
+                    for value in self.graph.nodes[other].get(name, []):
+                        by_concern[value].add(other)
+            self._by_concern = by_concern
+        candidates = set()
+        for name in ("variables", "levels", "groups"):
+            for value in mine[name]:
+                candidates |= self._by_concern.get(value, set())
         found: list[dict[str, Any]] = []
-        for other in self.gaps():
+        for other in sorted(candidates):
             if other == gap:
                 continue
             shared = {
@@ -518,6 +532,12 @@ class LineageGraph:
     def overview(self, as_of: date | None = None) -> CatalogLineage:
         """Which reports' gaps are still open, the longest-open gaps, what closed most."""
         as_of = as_of or date.today()
+        cached = self._overviews.get(as_of)
+        if cached is None:
+            cached = self._overviews[as_of] = self._overview(as_of)
+        return cached
+
+    def _overview(self, as_of: date) -> CatalogLineage:
         g = self.graph
         status = {gap: self.status(gap) for gap in self.gaps()}
         first: dict[str, tuple[str | None, str | None]] = {}

@@ -284,3 +284,28 @@ def test_gap_lineage_partial_is_empty_for_other_entities(analysis_app: Flask) ->
     with analysis_app.test_request_context("/en/source/alpha-survey"):
         out = render_template_string(template, lang="en", entity_iri=ID + "source/alpha-survey")
     assert out == "<main></main>"
+
+
+def test_every_ui_string_has_a_french_translation() -> None:
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    import webapp
+
+    base = Path(webapp.__file__).resolve().parent
+    found: set[str] = set()
+    for directory, method in (
+        (base / "analysis", "python"),
+        (base / "templates" / "analysis", "jinja2"),
+    ):
+        pattern = "**.py" if method == "python" else "**.html"
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(directory), [(pattern, method)]
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    po = base / "analysis" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    untranslated = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
+    assert len(found) > 40
+    assert untranslated == []

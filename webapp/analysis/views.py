@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, render_template, request
@@ -98,13 +99,20 @@ def _wants_json(fmt: str) -> bool:
     return fmt == "html" and best == "application/json"
 
 
+def _load_analysis(build_dir: Path) -> Analysis | None:
+    analysis = load_analysis(build_dir)
+    if analysis is not None:
+        analysis.warm()
+    return analysis
+
+
 def _analysis() -> Analysis | None:
-    return snapshot().artifact("analysis", lambda s: load_analysis(s.build_dir))
+    return snapshot().artifact("gap-analysis", lambda s: _load_analysis(s.build_dir))
 
 
 def _lineage() -> LineageGraph:
     return snapshot().artifact(
-        "lineage", lambda s: load_lineage(s.build_dir) or build_lineage(s.store)
+        "gap-lineage", lambda s: load_lineage(s.build_dir) or build_lineage(s.store)
     )
 
 
