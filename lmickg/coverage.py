@@ -198,15 +198,10 @@ class CoverageIndex:
         table: dict[str, int] = {}
 
         def t(value: str | None) -> int:
-            if value is None:
-                return -1
-            number = table.get(value)
-            if number is None:
-                number = table[value] = len(table)
-            return number
+            return -1 if value is None else table.setdefault(value, len(table))
 
         def ts(values: Iterable[str]) -> list[int]:
-            return [t(v) for v in values]
+            return [table.setdefault(v, len(table)) for v in values]
 
         body = {
             "sources": [
@@ -698,18 +693,19 @@ def groups_by_level(index: CoverageIndex, bindings: Mapping[str, Node]) -> list[
     return _groups_by_level_all(index, [dict(bindings)])[_key(bindings)]
 
 
-def unmet_needs(index: CoverageIndex, bindings: Mapping[str, Node]) -> list[Row]:
-    """``unmet-needs``: needs no source satisfies, with how far the sources get."""
-    access = str(bindings["access"])
+def _unmet_needs_all(
+    index: CoverageIndex, combos: list[dict[str, Node]]
+) -> dict[tuple[str, ...], list[Row]]:
+    """``unmet-needs`` for every access choice in one pass over each need's coverages."""
     by_variable = index.by_variable()
-    rows: list[Row] = []
+    accesses = [str(b["access"]) for b in combos]
+    rows: dict[str, list[Row]] = {access: [] for access in accesses}
     for need in sorted(index.needs, key=lambda n: n.iri):
         for variable in sorted(need.variables):
             for group in sorted(need.groups) if need.groups else [None]:
-                per_source: dict[str, list[int]] = {}
+                # marks[access][source] = [at level, and often enough, and for the group]
+                marks: dict[str, dict[str, list[int]]] = {access: {} for access in accesses}
                 for coverage in by_variable.get(variable, []):
-                    if not _access_ok(coverage.access, access):
-                        continue
                     at_level = need.level is None or _reaches(index, coverage, need.level)
                     often = at_level and (
                         need.max_days is None
@@ -722,40 +718,55 @@ def unmet_needs(index: CoverageIndex, bindings: Mapping[str, Node]) -> list[Row]
                             and not _excludes(index, coverage.source, group)
                         )
                     )
-                    marks = per_source.setdefault(coverage.source, [0, 0, 0])
-                    marks[0] = max(marks[0], int(at_level))
-                    marks[1] = max(marks[1], int(often))
-                    marks[2] = max(marks[2], int(for_group))
-                if any(m[2] for m in per_source.values()):
-                    continue
-                gaps = sorted(
-                    g.iri
-                    for g in index.gaps
-                    if (group is not None and group in g.groups)
-                    or (
-                        need.level is not None
-                        and variable in g.variables
-                        and need.level in g.levels
-                    )
-                )
-                base: Row = {"need": index.uri(need.iri), "variable": index.uri(variable)}
-                if need.level:
-                    base["level"] = index.uri(need.level)
-                if need.frequency:
-                    base["frequency"] = index.uri(need.frequency)
-                if group:
-                    base["group"] = index.uri(group)
-                base["providers"] = _int(len(per_source))
-                base["atLevel"] = _int(sum(m[0] for m in per_source.values()))
-                base["atFrequency"] = _int(sum(m[1] for m in per_source.values()))
-                gap_options: list[str | None] = list(gaps) or [None]
-                for gap in gap_options:
-                    row = dict(base)
-                    if gap is not None:
-                        row["documentedGap"] = index.uri(gap)
-                    row["access"] = bindings["access"]
-                    rows.append(row)
-    return rows
+                    for access in accesses:
+                        if not _access_ok(coverage.access, access):
+                            continue
+                        mark = marks[access].setdefault(coverage.source, [0, 0, 0])
+                        mark[0] = max(mark[0], int(at_level))
+                        mark[1] = max(mark[1], int(often))
+                        mark[2] = max(mark[2], int(for_group))
+                gaps: list[str] | None = None
+                for access in accesses:
+                    per_source = marks[access]
+                    if any(m[2] for m in per_source.values()):
+                        continue
+                    if gaps is None:
+                        gaps = sorted(
+                            g.iri
+                            for g in index.gaps
+                            if (group is not None and group in g.groups)
+                            or (
+                                need.level is not None
+                                and variable in g.variables
+                                and need.level in g.levels
+                            )
+                        )
+                    base: Row = {"need": index.uri(need.iri), "variable": index.uri(variable)}
+                    if need.level:
+                        base["level"] = index.uri(need.level)
+                    if need.frequency:
+                        base["frequency"] = index.uri(need.frequency)
+                    if group:
+                        base["group"] = index.uri(group)
+                    base["providers"] = _int(len(per_source))
+                    base["atLevel"] = _int(sum(m[0] for m in per_source.values()))
+                    base["atFrequency"] = _int(sum(m[1] for m in per_source.values()))
+                    gap_options: list[str | None] = list(gaps) or [None]
+                    for gap in gap_options:
+                        row = dict(base)
+                        if gap is not None:
+                            row["documentedGap"] = index.uri(gap)
+                        rows[access].append(row)
+    answers = {}
+    for bindings in combos:
+        access = str(bindings["access"])
+        answers[_key(bindings)] = [{**row, "access": bindings["access"]} for row in rows[access]]
+    return answers
+
+
+def unmet_needs(index: CoverageIndex, bindings: Mapping[str, Node]) -> list[Row]:
+    """``unmet-needs``: needs no source satisfies, with how far the sources get."""
+    return _unmet_needs_all(index, [dict(bindings)])[_key(bindings)]
 
 
 def can_i_answer(index: CoverageIndex, bindings: Mapping[str, Node]) -> Sequence[Row]:
@@ -1044,6 +1055,7 @@ ACCELERATORS: dict[str, Accelerator] = {
 BATCH_ACCELERATORS: dict[str, BatchAccelerator] = {
     "coverage-matrix": _coverage_matrix_all,
     "groups-by-level": _groups_by_level_all,
+    "unmet-needs": _unmet_needs_all,
     "mismatch-regions": _mismatch_regions_all,
 }
 
@@ -1084,13 +1096,19 @@ class _Terms:
     def __init__(self, terms: list[str] | None = None) -> None:
         self.terms = terms or []
         self.ids = {t: i for i, t in enumerate(self.terms)}
+        self._known: dict[Node, int] = {}
 
     def id(self, term: Node) -> int:
-        text = term.n3()
-        if text not in self.ids:
-            self.ids[text] = len(self.terms)
-            self.terms.append(text)
-        return self.ids[text]
+        number = self._known.get(term)
+        if number is None:
+            text = term.n3()
+            number = self.ids.get(text)
+            if number is None:
+                number = self.ids[text] = len(self.terms)
+                self.terms.append(text)
+            # Keyed by the term itself too, so n3() runs once per distinct term.
+            self._known[term] = number
+        return number
 
 
 def _encode(rows: Sequence[Row], columns: list[str], terms: _Terms) -> list[list[int]]:

@@ -7,11 +7,13 @@ without language; failing all, the IRI's last path segment.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
+from rdflib.util import from_n3
 
 from .namespaces import DCT, FOAF, RDFS, SKOS
 from .store import OxigraphStore, Store
@@ -55,18 +57,41 @@ def label_map(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
     return {s: {lang: text for lang, (_, text) in langs.items()} for s, langs in best.items()}
 
 
+def _tsv_literal(value: str) -> tuple[str, str] | None:
+    """(text, language) of a literal as SPARQL TSV writes it (``"Emploi"@fr``); None otherwise."""
+    if not value.startswith('"'):
+        return None
+    end = value.rfind('"')
+    body, suffix = value[1:end], value[end + 1 :]
+    if "\\" in body:
+        try:
+            body = json.loads(f'"{body}"')
+        except ValueError:
+            term = from_n3(value)
+            body = str(term)
+    return body, suffix[1:] if suffix.startswith("@") else ""
+
+
 def all_labels(store: OxigraphStore) -> dict[str, dict[str, str]]:
-    """Every labelled IRI of the catalog with its labels by language (read straight from the
-    index: one scan per label property, so it stays fast at 100,000 sources)."""
+    """Every labelled IRI of the catalog with its labels by language, read in one serialized
+    scan per label property (at 100,000 sources, several times faster than a Python object per
+    triple)."""
     best: dict[str, dict[str, tuple[int, str]]] = {}
     for rank, prop in enumerate(LABEL_PROPERTIES):
-        for quad in store.native.quads_for_pattern(None, ox.NamedNode(str(prop)), None, None):
-            subject, label = quad.subject, quad.object
-            if not isinstance(subject, ox.NamedNode) or not isinstance(label, ox.Literal):
+        result = store.native.query(
+            f"SELECT ?s ?label WHERE {{ ?s <{prop}> ?label FILTER(isIRI(?s)) }}",
+            use_default_graph_as_union=True,
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        data = (result.serialize(format=ox.QueryResultsFormat.TSV) or b"").decode("utf-8")
+        for line in data.split("\n")[1:]:
+            subject, _, value = line.partition("\t")
+            literal = _tsv_literal(value)
+            if literal is None:
                 continue
-            lang = label.language or ""
-            slot = best.setdefault(subject.value, {})
-            key = (rank, label.value)
+            text, lang = literal
+            slot = best.setdefault(subject[1:-1], {})
+            key = (rank, text)
             if lang not in slot or key < slot[lang]:
                 slot[lang] = key
     return {s: {lang: text for lang, (_, text) in langs.items()} for s, langs in best.items()}
