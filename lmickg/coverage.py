@@ -9,7 +9,12 @@ source's; levels and groups close over ``skos:broader``). Each question marked `
 coverage`` then has an *accelerator* here that returns exactly the rows its SPARQL returns (same
 columns, terms and order; ``tests/test_coverage.py`` compares both on every parameter value). A
 question whose parameter values are few is answered for all of them at build time; the others
-(dates, or many combinations) are computed per request from the index.
+(dates, or many combinations) are computed per request from the index (the last few kept).
+Questions marked ``#+ precompute: sparql`` (seconds, not minutes, at that size, with few
+parameter values) are simply run at build time for every value.
+
+The build's ``coverage`` deriver writes ``analysis/`` in the build directory: the index, the
+precomputed answers, and a label table (every IRI's labels, for pages and exports).
 """
 
 from __future__ import annotations
