@@ -37,4 +37,6 @@ Deriver = Callable[[DeriveContext], dict[str, object]]
 def derivers() -> list[tuple[str, Deriver]]:
     """The derived-artifact builders, in the order the build runs them."""
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
-    return []
+    from .search import derive_search
+
+    return [("search", derive_search)]

@@ -30,6 +30,7 @@ __all__ = [
     "ADMS",
     "BASE_IRI",
     "DCAT",
+    "DCAT3",
     "DCT",
     "DQV",
     "FOAF",
@@ -66,6 +67,8 @@ ID = Namespace(BASE_IRI + "id/")
 GRAPH_BASE = BASE_IRI + "graph/"
 
 DCT = DCTERMS
+#: DCAT 3 terms missing from rdflib's DCAT (DCAT 2) namespace: ``DCAT3.DatasetSeries``, ``inSeries``.
+DCAT3 = Namespace(str(DCAT))
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
