@@ -16,6 +16,8 @@ from lmickg import config as core_config
 from lmickg.serving import NoCatalogError, ServedCatalog
 
 from .context import install_security_headers
+from .i18n import init_i18n
+from .site import site
 
 __all__ = ["create_app"]
 
@@ -36,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.extensions["lmickg"] = ServedCatalog(app.config["STORE_ROOT"])
     install_security_headers(app)
+    init_i18n(app)
 
     @app.get("/health")
     def health() -> Any:
@@ -47,4 +50,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
+    app.register_blueprint(site)
     return app
