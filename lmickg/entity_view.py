@@ -10,16 +10,17 @@ description (:func:`lmickg.entities.describe`), which is also shown as Turtle.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node as RdfNode
 
 from .entities import describe, parse_entity_iri
 from .labels import labels_of
-from .namespaces import DCAT, DCAT3, DCT, FOAF, LMIC, PREFIXES, PROV, RDF, RDFS, SKOS
-from .store import Store
+from .namespaces import DCAT, DCAT3, DCT, FOAF, ID, LMIC, PREFIXES, PROV, RDF, RDFS, SKOS
+from .store import Store, to_oxigraph
 
 if TYPE_CHECKING:
     from .search import SearchIndex
@@ -110,10 +111,24 @@ class EntityView:
     predicate_labels: dict[str, dict[str, str]]
     sections: dict[str, Any]
     turtle: str
+    #: The concise bounded description the view was made from (for reuse, not for JSON).
+    description: Graph = field(default_factory=Graph, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready data (the JSON twin of the page)."""
-        return asdict(self)
+        """Plain JSON-ready data (everything but the description graph)."""
+        return {
+            f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "description"
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Node | Statement):
+        return asdict(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _order(predicate: str) -> tuple[int, str]:
@@ -169,9 +184,24 @@ def _walk(statements: list[Statement]) -> list[Node]:
 
 
 def _turtle(graph: Graph) -> str:
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    return graph.serialize(format="turtle")
+    # pyoxigraph writes Turtle far faster than rdflib; sorting groups each subject's triples.
+    triples = [
+        ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+        for s, p, o in sorted(graph, key=lambda t: (isinstance(t[0], BNode), *map(str, t)))
+    ]
+    iris = {str(part) for t in graph for part in t if isinstance(part, URIRef)}
+    iris |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
+    prefixes = {
+        p: ns for p, ns in PREFIXES.items() if p != "id" and any(i.startswith(ns) for i in iris)
+    }
+    # One prefix per entity kind (source:, geo:, ...), as the catalog files write them.
+    for iri in iris:
+        ref = parse_entity_iri(iri)
+        if ref is not None and "/" not in ref.key:
+            prefixes.setdefault(ref.kind, f"{ID}{ref.kind}/")
+    return bytes(
+        ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
+    ).decode()
 
 
 def _ref(iri: str) -> str:
@@ -463,6 +493,7 @@ def entity_view(store: Store, iri: str, index: SearchIndex | None = None) -> Ent
         predicate_labels={p: labels[p] for p in sorted(predicates) if p in labels},
         sections=sections,
         turtle=_turtle(graph),
+        description=graph,
     )
 
 

@@ -86,14 +86,18 @@ def _compact(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v not in (None, [], {})}
 
 
-def dataset_jsonld(store: Store, iri: str, lang: str | None = None) -> dict[str, Any]:
+def dataset_jsonld(
+    store: Store, iri: str, lang: str | None = None, *, description: Graph | None = None
+) -> dict[str, Any]:
     """schema.org ``Dataset`` JSON-LD for the data source ``iri`` (empty dict if unknown).
 
     With ``lang`` ("en"/"fr"), texts are plain strings in that language (falling back to the
     other); without it, every text is given in each language as ``{"@value", "@language"}``.
+    ``description`` is the source's :func:`describe` graph when the caller already has it.
     """
     subject = URIRef(iri)
-    graph = describe(store, iri)
+    graph = Graph()
+    graph += description if description is not None else describe(store, iri)
     if (subject, None, None) not in graph:
         return {}
     distributions = _iris(graph, subject, DCAT.distribution)

@@ -134,7 +134,7 @@ def entity(lang: str, kind: str, key: str) -> Response:
         raise NotInCatalog(iri)
     page = entity_page_view(view, lang, index)
     if "distributions" in page["sections"]:  # a data source (any DCAT class)
-        jsonld = dataset_jsonld(snapshot().store, iri, lang)
+        jsonld = dataset_jsonld(snapshot().store, iri, lang, description=view.description)
         page["schema_org"] = jsonld
         page["_jsonld"] = _script_json(jsonld)
     if kind == "gap":
