@@ -12,9 +12,9 @@ PORT   ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
+.PHONY: setup system-deps translations messages build run serve lint typecheck pytest test bench clean
 
-setup: $(STAMP) $(NPM_STAMP)
+setup: $(STAMP) $(NPM_STAMP) translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ $(STAMP): pyproject.toml
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# French message catalogs of the web front end (compiled .mo files are not in git).
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d webapp/translations
+
+# After changing UI strings: refresh the template and the French catalog, then translate.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project lmickg -o webapp/translations/messages.pot .
+	$(BIN)/pybabel -q update -i webapp/translations/messages.pot -d webapp/translations \
+	  --no-fuzzy-matching --width 100
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

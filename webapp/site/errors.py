@@ -104,7 +104,8 @@ def _in_site() -> bool:
 def _page(status: int, message: str, **extra: Any) -> Response:
     view = {"error": {"status": status, "title": _title(status), "message": message, **extra}}
     # Machine endpoints (no /en or /fr prefix) answer JSON unless a browser asks for HTML.
-    browser = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html"
+    accept = request.accept_mimetypes
+    browser = accept.quality("text/html") > accept.quality("application/json")
     if not _in_site() and not wants_json() and not browser:
         body = json.dumps(to_jsonable(view), ensure_ascii=False, indent=1)
         return Response(body, status=status, mimetype="application/json")
