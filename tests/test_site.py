@@ -109,6 +109,24 @@ def test_missing_french_is_marked_with_its_language(client: FlaskClient) -> None
     assert data["description_lang"] == "en" and data["title_lang"] == "fr"
 
 
+def test_gap_page_includes_the_lineage_template_with_its_context(built_store: Path) -> None:
+    from jinja2 import ChoiceLoader, DictLoader
+
+    app = create_app({"STORE_ROOT": str(built_store), "TESTING": True})
+    # Stands in for the gap-analysis engineer's template.
+    fake = DictLoader({"analysis/_gap_lineage.html": "<p id=lineage>{{ gap_iri }} {{ lang }}</p>"})
+    app.jinja_loader = ChoiceLoader([fake, app.jinja_loader])  # type: ignore[list-item]
+    body = app.test_client().get("/fr/gap/on-reserve-data").get_data(as_text=True)
+    assert "<p id=lineage>https://w3id.org/lmickg/id/gap/on-reserve-data fr</p>" in body
+
+
+def test_gap_page_without_the_lineage_template_still_renders(client: FlaskClient) -> None:
+    response = client.get("/en/gap/on-reserve-data")
+    assert response.status_code == 200 and "Assessments, oldest first" in response.get_data(
+        as_text=True
+    )
+
+
 # -- home and navigation --------------------------------------------------------------------------
 
 
@@ -307,6 +325,14 @@ def test_unknown_machine_path_answers_json(client: FlaskClient) -> None:
     assert response.status_code == 404 and response.mimetype == "application/json"
     browser = client.get("/no-such-endpoint", headers={"Accept": "text/html,*/*;q=0.8"})
     assert browser.status_code == 404 and browser.mimetype == "text/html"
+
+
+def test_no_catalog_is_503_with_what_to_do(tmp_path: Path) -> None:
+    client = create_app({"STORE_ROOT": str(tmp_path), "TESTING": True}).test_client()
+    response = client.get("/fr/search")
+    assert response.status_code == 503
+    assert "Lancez « lmickg build »" in response.get_data(as_text=True)
+    assert client.get("/en/search.json").get_json()["error"]["status"] == 503
 
 
 def test_wrong_method_is_405_not_500(client: FlaskClient) -> None:

@@ -13,6 +13,7 @@ from lmickg.labels import pick_label
 from lmickg.namespaces import ID
 from lmickg.schemaorg import dataset_jsonld
 from lmickg.search import SearchError, SearchIndex, SearchRequest, load_index
+from lmickg.serving import NoCatalogError
 
 from ..context import snapshot
 from ..i18n import LANGUAGES
@@ -33,8 +34,11 @@ HOME_FACETS = ("theme", "geo", "group", "frequency", "access")
 
 
 def search_index() -> SearchIndex:
-    """The search index of the build this request reads."""
-    return snapshot().artifact("search", load_index)
+    """The search index of the build this request reads (503 if that build has none)."""
+    try:
+        return snapshot().artifact("search", load_index)
+    except FileNotFoundError as error:  # a build made before the search deriver existed
+        raise NoCatalogError(str(error)) from error
 
 
 @site.get("/")
