@@ -7,14 +7,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# Compiled translations (.mo) are build products: made from the .po files by `make setup`.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/*.po webapp/*/translations/*/LC_MESSAGES/*.po))
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps translations messages build run serve lint typecheck pytest test bench clean
+.PHONY: setup system-deps messages build run serve lint typecheck pytest test bench clean
 
-setup: $(STAMP) $(NPM_STAMP) translations
+setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +28,13 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# French message catalogs of the web front end (compiled .mo files are not in git).
-translations: $(STAMP)
-	$(BIN)/pybabel -q compile -d webapp/translations
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
-# After changing UI strings: refresh the template and the French catalog, then translate.
+# After changing the site's UI strings: refresh its template and French catalog, then translate.
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-	  --project lmickg -o webapp/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F webapp/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project lmickg -o webapp/translations/messages.pot webapp/i18n.py webapp/site webapp/templates/base.html webapp/templates/site
 	$(BIN)/pybabel -q update -i webapp/translations/messages.pot -d webapp/translations \
 	  --no-fuzzy-matching --width 100
 

@@ -38,5 +38,9 @@ def derivers() -> list[tuple[str, Deriver]]:
     """The derived-artifact builders, in the order the build runs them."""
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
     from .search import derive_search
+    from .void import derive_void
 
-    return [("search", derive_search)]
+    return [
+        ("void", derive_void),
+        ("search", derive_search),
+    ]

@@ -33,7 +33,9 @@ __all__ = [
     "DCAT3",
     "DCT",
     "DQV",
+    "ENTAILMENT",
     "FOAF",
+    "FORMATS",
     "FREQ",
     "FTYPE",
     "GRAPH_BASE",
@@ -75,6 +77,9 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 IOP = Namespace("https://w3id.org/iadopt/ont/")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+#: Unique URIs for file formats (W3C), used by SPARQL service descriptions.
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 FTYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
@@ -120,6 +125,7 @@ class LMIC(DefinedNamespace):
     concernsGeographicLevel: URIRef
     concernsPopulationGroup: URIRef
     concernsFrequency: URIRef
+    concernsBreakdown: URIRef
     priorityArea: URIRef
     assesses: URIRef
     status: URIRef

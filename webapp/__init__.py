@@ -18,6 +18,7 @@ from lmickg.serving import NoCatalogError, ServedCatalog
 from .context import install_security_headers
 from .i18n import init_i18n
 from .site import site
+from .sparql import bp as sparql_bp
 
 __all__ = ["create_app"]
 
@@ -50,5 +51,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
+    app.register_blueprint(sparql_bp)
     app.register_blueprint(site)
     return app

@@ -1,7 +1,7 @@
 """The language machinery every page shares: Flask-Babel, ``/en`` and ``/fr``, the language switch.
 
 The page language comes from the URL (``/en/…``, ``/fr/…``); pages outside those prefixes
-(``/sparql``, errors on unknown paths) use the browser's Accept-Language. Templates get
+(``/sparql``, errors on unknown paths) use ``?lang=`` and then the browser's Accept-Language. Templates get
 ``lang``, ``other_lang``, ``switch_url`` (this page, same query string, other language) and
 ``label(labels)`` (a content label in the page language, with the language it is really in).
 
@@ -55,6 +55,9 @@ def _select() -> str:
     first = request.path.strip("/").split("/", 1)[0].split(".", 1)[0]
     if first in LANGUAGES:
         return first
+    # Language-neutral pages (the SPARQL query page) take ?lang= before Accept-Language.
+    if request.args.get("lang") in LANGUAGES:
+        return str(request.args["lang"])
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
@@ -72,6 +75,11 @@ def switch_url(lang: str) -> str:
     first, _, rest = request.path.lstrip("/").partition("/")
     if first in LANGUAGES:
         return f"/{lang}/{rest}{suffix}"
+    if request.endpoint and request.endpoint != "static" and request.method == "GET":
+        # A language-neutral page: the same page with ?lang= (what /sparql reads).
+        args = request.args.to_dict(flat=False)
+        args["lang"] = [lang]
+        return f"{request.path}?{urlencode([(k, v) for k, vs in args.items() for v in vs])}"
     return f"/{lang}/"
 
 
@@ -131,7 +139,10 @@ def compile_catalogs(directory: Path) -> None:
 
 def init_i18n(app: Flask) -> None:
     """Set up Flask-Babel and the template helpers; call once in ``create_app``."""
-    compile_catalogs(TRANSLATIONS)
+    # Every blueprint's catalogs (webapp/*/translations too), so a fresh checkout is bilingual
+    # before `make setup` has compiled them.
+    for directory in (TRANSLATIONS, *TRANSLATIONS.parent.glob("*/translations")):
+        compile_catalogs(directory)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=current_lang)
 
