@@ -94,6 +94,8 @@ class Statement:
     inverse: bool = False
     total: int = 0
     via: str | None = None
+    #: The values are the members of an RDF list, in its order.
+    ordered: bool = False
 
 
 @dataclass
@@ -153,19 +155,53 @@ def _iri_node(iri: str) -> Node:
 
 def _statements(graph: Graph, subject: RdfNode, depth: int = 0) -> list[Statement]:
     by_predicate: dict[str, list[Node]] = {}
+    ordered: set[str] = set()
     for predicate, value in graph.predicate_objects(subject):
         nodes = by_predicate.setdefault(str(predicate), [])
         if isinstance(value, Literal):
             nodes.append(_literal(value))
+        elif isinstance(value, BNode) and (value, RDF.first, None) in graph:
+            # An RDF list (xkos:levels): its members, in the list's order.
+            ordered.add(str(predicate))
+            nodes += [
+                _literal(item) if isinstance(item, Literal) else _iri_node(str(item))
+                for item in _list_items(graph, value)
+            ]
         elif isinstance(value, BNode):
             nested = _statements(graph, value, depth + 1) if depth < 4 else []
             nodes.append(Node(statements=nested))
         else:
             nodes.append(_iri_node(str(value)))
     return [
-        Statement(name, sorted(by_predicate[name], key=_node_key))
+        Statement(name, by_predicate[name], ordered=True)
+        if name in ordered
+        else Statement(name, sorted(by_predicate[name], key=_node_key))
         for name in sorted(by_predicate, key=_order)
     ]
+
+
+def _list_members(store: Store, iri: str, predicate: str) -> list[Node]:
+    rows = store.select(
+        f"SELECT ?item (COUNT(?mid) AS ?position) WHERE {{ {_ref(iri)} {_ref(predicate)} ?list . "
+        "?list rdf:rest* ?mid . ?mid rdf:rest* ?cell . ?cell rdf:first ?item } "
+        "GROUP BY ?cell ?item ORDER BY ?position"
+    )
+    return [
+        _literal(row["item"]) if isinstance(row["item"], Literal) else _iri_node(str(row["item"]))
+        for row in rows
+    ]
+
+
+def _list_items(graph: Graph, head: RdfNode) -> list[RdfNode]:
+    items: list[RdfNode] = []
+    node: RdfNode | None = head
+    while isinstance(node, BNode) and len(items) < 1000:
+        first = graph.value(node, RDF.first)
+        if first is None:
+            break
+        items.append(first)
+        node = graph.value(node, RDF.rest)
+    return items
 
 
 def _node_key(node: Node) -> tuple[str, str, str]:
@@ -429,6 +465,10 @@ def entity_view(store: Store, iri: str, index: SearchIndex | None = None) -> Ent
     if ref is None or (subject, None, None) not in graph:
         return None
     statements = _statements(graph, subject)
+    for statement in statements:
+        if statement.ordered:
+            # The description stops a few blank nodes deep; a longer list is read whole here.
+            statement.values = _list_members(store, iri, statement.predicate)
     incoming = _incoming(store, iri)
     types = sorted(str(t) for t in graph.objects(subject, RDF.type))
     sections: dict[str, Any] = {}

@@ -118,3 +118,23 @@ def test_unknown_entities(fixture_store: OxigraphStore, path: str) -> None:
             entity_view(fixture_store, iri)
     else:
         assert entity_view(fixture_store, iri) is None
+
+
+def test_rdf_lists_keep_their_order_past_the_description_depth(
+    fixture_store: OxigraphStore,
+) -> None:
+    from lmickg.namespaces import XKOS
+
+    scheme = entity_view(fixture_store, str(ID["scheme/sgc2021"]))
+    assert scheme is not None
+    levels = next(s for s in scheme.statements if s.predicate == str(XKOS.levels))
+    assert levels.ordered
+    assert keys(levels.values) == [
+        "canada",
+        "geographic-region",
+        "province-territory",
+        "economic-region",
+        "census-division",
+        "census-subdivision",
+        "dissemination-area",
+    ]

@@ -60,18 +60,40 @@ class _Linker:
             return {"statements": [self.statement(s) for s in inner]}
         return {"text": node.text, "lang": node.lang, "datatype": node.datatype}
 
+    def table(self, nodes: list[dict[str, Any]]) -> dict[str, Any]:
+        """Blank nodes of one property (coverages, measurements) as rows under shared columns."""
+        columns: dict[str, str] = {}
+        for node in nodes:
+            for inner in node.get("statements", []):
+                columns.setdefault(inner["predicate"], inner["label"])
+        rows = []
+        for node in nodes:
+            cells = {inner["predicate"]: inner["values"] for inner in node.get("statements", [])}
+            rows.append([cells.get(predicate, []) for predicate in columns])
+        return {
+            "columns": [{"predicate": p, "label": label} for p, label in columns.items()],
+            "rows": rows,
+        }
+
     def statement(self, statement: Statement) -> dict[str, Any]:
         label = (
             inverse_label(statement.predicate, self.ontology, self.lang)
             if statement.inverse
             else predicate_label(statement.predicate, self.ontology, self.lang)
         )
+        values = statement.values
+        languages = {v.lang for v in values if v.text is not None}
+        if self.lang in languages and len(languages) > 1:
+            # Bilingual text: the page shows its own language (the RDF below keeps both).
+            values = [v for v in values if v.text is None or v.lang in (self.lang, None, "")]
         out: dict[str, Any] = {
             "predicate": statement.predicate,
             "label": label["text"],
             "label_lang": label["lang"],
-            "values": [self.node(v) for v in statement.values],
+            "values": [self.node(v) for v in values],
         }
+        if len(values) > 1 and all(v.statements and not v.iri for v in values):
+            out["table"] = self.table(out["values"])
         if statement.inverse:
             out["inverse"] = True
             out["total"] = statement.total
