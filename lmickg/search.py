@@ -937,7 +937,9 @@ class _ScopeIndex:
             raise FileNotFoundError(f"search index in {directory} has an old format; rebuild")
 
         def load(name: str) -> Array:
-            return np.load(directory / f"{name}.npy", mmap_mode="r")
+            # Memory-mapped (pages shared between workers and loaded on demand), seen as a plain
+            # ndarray: numpy.memmap's own indexing costs microseconds per call.
+            return np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
 
         self.spec = spec
         self.n: int = meta["documents"]
@@ -1133,7 +1135,7 @@ class SearchIndex:
     ) -> list[FacetCount]:
         data = index.facets[facet]
         chosen = set(selected)
-        keep = {i for i, c in enumerate(counts) if c > 0} | {data.by_key[k] for k in chosen}
+        keep = set(np.flatnonzero(counts).tolist()) | {data.by_key[k] for k in chosen}
         if facet in index.spec.hierarchical:
             # Keep the ancestors of every value shown, so the tree stays whole.
             for i in list(keep):
