@@ -13,7 +13,7 @@ from lmickg.namespaces import DCT, RDF
 from lmickg.search import SCOPES, SearchIndex, SearchRequest
 
 from .search_page import entity_href, search_href
-from .vocabulary import FACETS, inverse_label, kind_label, predicate_label, value_label
+from .vocabulary import FACETS, inverse_label, kind_label, predicate_label, ui, value_label
 from .vocabulary import SCOPES as SCOPE_LABELS
 
 __all__ = ["entity_page_view"]
@@ -236,9 +236,9 @@ def _sections(view: EntityView, link: _Linker, lang: str) -> dict[str, Any]:
         sections["search"] = [
             {
                 "scope": entry["scope"],
-                "scope_label": str(SCOPE_LABELS.get(entry["scope"], entry["scope"])),
+                "scope_label": ui(SCOPE_LABELS, entry["scope"]),
                 "facet": entry["facet"],
-                "facet_label": str(FACETS.get(entry["facet"], entry["facet"])),
+                "facet_label": ui(FACETS, entry["facet"]),
                 "count": entry["count"],
                 "href": search_href(
                     lang,

@@ -22,7 +22,7 @@ from lmickg.serving import NoCatalogError
 from ..i18n import LANGUAGES
 from . import site
 from .render import respond, to_jsonable, wants_json
-from .vocabulary import FACETS
+from .vocabulary import FACETS, ui
 
 __all__ = ["NotInCatalog", "SearchProblem", "search_message"]
 
@@ -46,7 +46,7 @@ class NotInCatalog(Exception):
 
 
 def _name(parameter: str) -> str:
-    return f"{parameter} ({FACETS[parameter]})" if parameter in FACETS else parameter
+    return f"{parameter} ({ui(FACETS, parameter)})" if parameter in FACETS else parameter
 
 
 def search_message(error: SearchError) -> str:

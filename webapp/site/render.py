@@ -42,7 +42,9 @@ def respond(template: str, view: Mapping[str, Any], status: int = 200) -> Respon
     Keys starting with ``_`` are for the template only (helpers, pre-rendered HTML).
     """
     if wants_json():
-        body = json.dumps(to_jsonable(view), ensure_ascii=False, indent=1)
+        # Keys starting with "_" are for the template; lazy strings serialize as text.
+        public = {k: v for k, v in view.items() if not str(k).startswith("_")}
+        body = json.dumps(public, ensure_ascii=False, separators=(",", ":"), default=str)
         response = Response(body, status=status, mimetype="application/json")
     else:
         response = Response(

@@ -7,11 +7,13 @@ filter, next page, another scope) is that URL with one thing changed.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from flask import url_for
 from flask_babel import gettext
+from markupsafe import Markup, escape
 
 from lmickg.entities import parse_entity_iri
 from lmickg.labels import pick_label
@@ -24,7 +26,7 @@ from lmickg.search import (
     SearchResponse,
 )
 
-from .vocabulary import FACETS, SORTS, value_label
+from .vocabulary import FACETS, SORTS, ui, value_label
 from .vocabulary import SCOPES as SCOPE_LABELS
 
 __all__ = ["entity_href", "search_href", "search_view"]
@@ -37,8 +39,12 @@ HIT_FACETS = {
     "recommendations": ("status", "report", "to"),
     "reports": ("creator", "year"),
 }
-#: How many values of a facet show before the rest fold under "More".
+#: How many values of a facet show before the rest fold under "More", and at most in HTML
+#: (the JSON twin lists every value).
 FACET_VISIBLE = 8
+FACET_HTML_MAX = 50
+#: Facets whose values have a natural order (kept); the others list the most frequent first.
+ORDERED_FACETS = frozenset({"frequency", "level", "geo", "status", "year"})
 
 
 def search_href(
@@ -76,6 +82,44 @@ def search_href(
     return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
+@lru_cache(maxsize=8192)
+def _quoted(value: str) -> str:
+    return quote_plus(value)
+
+
+class _Toggles:
+    """Links that add or remove one facet value: the current URL with one facet changed.
+
+    Built once per request, because a page carries hundreds of them (one per facet value);
+    the result equals :func:`search_href` with the toggled filters.
+    """
+
+    def __init__(self, lang: str, request: SearchRequest) -> None:
+        self.path = url_for("site.search", lang=lang)
+        self.request = request
+        self.facets = SCOPES[request.scope].facets
+        self.head = [f"q={quote_plus(request.text)}"] if request.text else []
+        if request.scope != "sources":
+            self.head.append(f"scope={quote_plus(request.scope)}")
+        self.tail = [f"sort={quote_plus(request.sort)}"] if request.sort else []
+        if request.size != DEFAULT_PAGE_SIZE:
+            self.tail.append(f"size={request.size}")
+        self.encoded = {f: self._encode(f, request.filters.get(f, ())) for f in self.facets}
+
+    @staticmethod
+    def _encode(facet: str, values: tuple[str, ...] | list[str]) -> list[str]:
+        return [f"{facet}={_quoted(v)}" for v in values]
+
+    def href(self, facet: str, value: str) -> str:
+        current = self.request.filters.get(facet, ())
+        changed = [v for v in current if v != value] if value in current else [*current, value]
+        parts = list(self.head)
+        for name in self.facets:
+            parts += self._encode(name, changed) if name == facet else self.encoded[name]
+        parts += self.tail
+        return f"{self.path}?{'&'.join(parts)}" if parts else self.path
+
+
 def entity_href(iri: str, lang: str) -> str | None:
     """The page of an entity IRI (None when it has no page here)."""
     ref = parse_entity_iri(iri)
@@ -98,7 +142,7 @@ def _toggled(
 
 
 def _facet_entries(
-    facet: str, values: list[FacetCount], request: SearchRequest, lang: str
+    facet: str, values: list[FacetCount], toggles: _Toggles, lang: str
 ) -> list[dict[str, Any]]:
     entries = []
     for value in values:
@@ -115,12 +159,46 @@ def _facet_entries(
                 "iri": value.iri,
                 "parent": value.parent,
                 "depth": value.depth,
-                "href": search_href(
-                    lang, request, filters=_toggled(dict(request.filters), facet, value.value)
-                ),
+                "href": toggles.href(facet, value.value),
             }
         )
     return entries
+
+
+def format_count(n: int, lang: str) -> str:
+    """A count as the page language writes it: 12,345 in English, 12 345 in French."""
+    text = f"{n:,}"
+    return text.replace(",", "\u00a0") if lang == "fr" else text
+
+
+def _facet_items(entries: list[dict[str, Any]], lang: str) -> dict[str, Markup]:
+    """Each facet value's link, rendered here: a page has hundreds, and a Jinja macro per
+    value cost more than the search itself. Same markup as the template would give."""
+    remove = gettext("Remove filter:")
+    items = {}
+    for e in entries:
+        if e["label_lang"] not in (lang, "zxx"):
+            label = Markup('<span lang="{}" class="fallback">{}</span>').format(
+                e["label_lang"], e["label"]
+            )
+        else:
+            label = escape(e["label"])
+        hidden = (
+            Markup('<span class="visually-hidden">{} </span>').format(remove)
+            if e["selected"]
+            else ""
+        )
+        items[e["value"]] = Markup(
+            '<a class="facet-value{}" href="{}">{}<span class="box" aria-hidden="true"></span> '
+            '<span class="facet-label">{}</span> <span class="count">{}</span></a>'
+        ).format(
+            " selected" if e["selected"] else "",
+            e["href"],
+            hidden,
+            label,
+            format_count(e["count"], lang),
+        )
+    return items
 
 
 def _tree(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -141,8 +219,9 @@ def _tree(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return roots
 
 
-def _hit_entry(hit: Any, response: SearchResponse, lang: str) -> dict[str, Any]:
+def _hit_entry(hit: Any, response: SearchResponse, lang: str, path: str) -> dict[str, Any]:
     request = response.request
+    scope = "" if request.scope == "sources" else f"scope={quote_plus(request.scope)}&"
     title, title_lang = pick_label(hit.titles, lang)
     description, description_lang = pick_label(hit.descriptions, lang)
     values: dict[str, list[dict[str, Any]]] = {}
@@ -157,7 +236,8 @@ def _hit_entry(hit: Any, response: SearchResponse, lang: str) -> dict[str, Any]:
                     "value": key,
                     "label": text or key,
                     "label_lang": used,
-                    "href": search_href(lang, request, filters={facet: (key,)}, q="", sort=""),
+                    # All entities with this value (what search_href with that filter gives).
+                    "href": f"{path}?{scope}{facet}={quote_plus(key)}",
                 }
             )
         if shown:
@@ -204,8 +284,9 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
     """Everything the search page shows, as plain data."""
     response = index.search(request)
     scope = request.scope
+    toggles = _Toggles(lang, request)
     facets = {
-        name: _facet_entries(name, values, request, lang)
+        name: _facet_entries(name, values, toggles, lang)
         for name, values in response.facets.items()
     }
     active = []
@@ -216,7 +297,7 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
             active.append(
                 {
                     "facet": facet,
-                    "facet_label": str(FACETS.get(facet, facet)),
+                    "facet_label": ui(FACETS, facet),
                     "value": key,
                     "label": entry["label"],
                     "label_lang": entry["label_lang"],
@@ -237,7 +318,7 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
                     {
                         "remove": "filter",
                         "facet": facet,
-                        "facet_label": str(FACETS.get(facet, facet)),
+                        "facet_label": ui(FACETS, facet),
                         "value": key,
                         "label": entry["label"] if entry else key,
                         "label_lang": entry["label_lang"] if entry else lang,
@@ -255,12 +336,12 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
             )
         suggestions.sort(key=lambda s: -int(s["total"]))
     scopes = []
-    for name, label in SCOPE_LABELS.items():
+    for name in SCOPE_LABELS:
         total = response.total if name == scope else index.count(name, request.text)
         scopes.append(
             {
                 "value": name,
-                "label": str(label),
+                "label": ui(SCOPE_LABELS, name),
                 "count": total,
                 "selected": name == scope,
                 "href": search_href(lang, request, filters={}, scope=name, sort=""),
@@ -279,15 +360,15 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
         "terms": response.terms,
         "excluded_terms": response.excluded_terms,
         "total": response.total,
-        "results": [_hit_entry(hit, response, lang) for hit in response.hits],
+        "results": [_hit_entry(hit, response, lang, toggles.path) for hit in response.hits],
         "facets": facets,
-        "facet_labels": {name: str(FACETS.get(name, name)) for name in spec.facets},
+        "facet_labels": {name: ui(FACETS, name) for name in spec.facets},
         "active": active,
         "clear": search_href(lang, request, filters={}, q=""),
         "suggestions": suggestions,
         "scopes": scopes,
         "sorts": [
-            {"value": s, "label": str(SORTS[s]), "selected": s == response.sort}
+            {"value": s, "label": ui(SORTS, s), "selected": s == response.sort}
             for s in spec.sorts
             if s != "relevance" or request.text
         ],
@@ -298,6 +379,8 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
         },
         "_trees": {name: _tree(facets[name]) for name in spec.hierarchical},
         "_visible": FACET_VISIBLE,
+        "_items": {name: _facet_items(entries, lang) for name, entries in facets.items()},
+        "_html_max": FACET_HTML_MAX,
         "_heading": gettext("Search results")
         if request.text or request.filters
         else gettext("Search the catalog"),

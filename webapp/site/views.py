@@ -16,13 +16,13 @@ from lmickg.search import SearchError, SearchIndex, SearchRequest, load_index
 from lmickg.serving import NoCatalogError
 
 from ..context import snapshot
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, current_lang
 from . import site
 from .entity_page import entity_page_view
 from .errors import NotInCatalog, SearchProblem
 from .render import respond
-from .search_page import search_href, search_view
-from .vocabulary import FACETS, SCOPES
+from .search_page import format_count, search_href, search_view
+from .vocabulary import FACETS, SCOPES, ui
 
 __all__: list[str] = []
 
@@ -31,6 +31,12 @@ LANG = "<any(en,fr):lang>"
 MAX_KEY = 200
 #: Sections of the home page: facets of the sources scope to browse by.
 HOME_FACETS = ("theme", "geo", "group", "frequency", "access")
+
+
+@site.app_template_filter("count")
+def count_filter(n: int) -> str:
+    """A number as the page language writes it (12,345 / 12 345)."""
+    return format_count(int(n), current_lang())
 
 
 def search_index() -> SearchIndex:
@@ -71,7 +77,7 @@ def home(lang: str) -> Response:
             for v in overview.facets[facet]
             if v.count and (facet != "geo" or v.depth <= 1)
         ]
-        browse.append({"facet": facet, "label": str(FACETS[facet]), "values": values})
+        browse.append({"facet": facet, "label": ui(FACETS, facet), "values": values})
     gaps = index.search(SearchRequest(scope="gaps", size=1, lang=lang))
     gap_status = [
         {
@@ -87,11 +93,11 @@ def home(lang: str) -> Response:
     holdings = [
         {
             "scope": scope,
-            "label": str(label),
+            "label": ui(SCOPES, scope),
             "count": index.documents(scope),
             "href": search_href(lang, SearchRequest(scope=scope)),
         }
-        for scope, label in SCOPES.items()
+        for scope in SCOPES
     ]
     view = {
         "build": {"id": manifest.get("build_id"), "created": manifest.get("created")},

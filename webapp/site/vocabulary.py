@@ -33,6 +33,7 @@ __all__ = [
     "inverse_label",
     "kind_label",
     "predicate_label",
+    "ui",
     "value_label",
 ]
 
@@ -240,6 +241,22 @@ INVERSES = {
 }
 
 
+_TRANSLATED: dict[tuple[str, int, str], str] = {}
+
+
+def ui(table: Mapping[str, object], key: str, default: str | None = None) -> str:
+    """``table[key]`` translated into the page language (memoized: pages use hundreds)."""
+    from ..i18n import current_lang
+
+    if key not in table:
+        return key if default is None else default
+    memo = (current_lang(), id(table), key)
+    text = _TRANSLATED.get(memo)
+    if text is None:
+        text = _TRANSLATED[memo] = str(table[key])
+    return text
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -249,7 +266,7 @@ def predicate_label(
 ) -> dict[str, str]:
     """A property's label in ``lang`` as ``{"text", "lang"}``: UI table, ontology, or the IRI."""
     if iri in PREDICATES:
-        return {"text": str(PREDICATES[iri]), "lang": lang}
+        return {"text": ui(PREDICATES, iri), "lang": lang}
     labels = ontology.get(iri) or {}
     if labels.get(lang):
         return {"text": _capital(labels[lang]), "lang": lang}
@@ -261,13 +278,13 @@ def predicate_label(
 
 def value_label(iri: str) -> str | None:
     """The UI name of a standard class or concept the data leaves unlabelled (None if unknown)."""
-    return str(VALUES[iri]) if iri in VALUES else None
+    return ui(VALUES, iri) if iri in VALUES else None
 
 
 def inverse_label(iri: str, ontology: Mapping[str, Mapping[str, str]], lang: str) -> dict[str, str]:
     """The label of a property read backwards ("Publisher of")."""
     if iri in INVERSES:
-        return {"text": str(INVERSES[iri]), "lang": lang}
+        return {"text": ui(INVERSES, iri), "lang": lang}
     forward = predicate_label(iri, ontology, lang)
     return {
         "text": gettext("Is “%(property)s” of", property=forward["text"]),
@@ -277,4 +294,4 @@ def inverse_label(iri: str, ontology: Mapping[str, Mapping[str, str]], lang: str
 
 def kind_label(kind: str) -> str:
     """The name of an entity kind in the page language (the kind itself when unknown)."""
-    return str(KINDS[kind]) if kind in KINDS else kind
+    return ui(KINDS, kind)
