@@ -174,29 +174,21 @@ def format_count(n: int, lang: str) -> str:
 def _facet_items(entries: list[dict[str, Any]], lang: str) -> dict[str, Markup]:
     """Each facet value's link, rendered here: a page has hundreds, and a Jinja macro per
     value cost more than the search itself. Same markup as the template would give."""
-    remove = gettext("Remove filter:")
+    remove = escape(gettext("Remove filter:"))
     items = {}
     for e in entries:
         if e["label_lang"] not in (lang, "zxx"):
-            label = Markup('<span lang="{}" class="fallback">{}</span>').format(
-                e["label_lang"], e["label"]
-            )
+            label = f'<span lang="{escape(e["label_lang"])}" class="fallback">{escape(e["label"])}</span>'
         else:
-            label = escape(e["label"])
-        hidden = (
-            Markup('<span class="visually-hidden">{} </span>').format(remove)
-            if e["selected"]
-            else ""
-        )
+            label = str(escape(e["label"]))
+        hidden = f'<span class="visually-hidden">{remove} </span>' if e["selected"] else ""
+        selected = " selected" if e["selected"] else ""
+        # f-strings over escaped parts: Markup.format costs several times more.
         items[e["value"]] = Markup(
-            '<a class="facet-value{}" href="{}">{}<span class="box" aria-hidden="true"></span> '
-            '<span class="facet-label">{}</span> <span class="count">{}</span></a>'
-        ).format(
-            " selected" if e["selected"] else "",
-            e["href"],
-            hidden,
-            label,
-            format_count(e["count"], lang),
+            f'<a class="facet-value{selected}" href="{escape(e["href"])}">{hidden}'
+            '<span class="box" aria-hidden="true"></span> '
+            f'<span class="facet-label">{label}</span> '
+            f'<span class="count">{format_count(e["count"], lang)}</span></a>'
         )
     return items
 
@@ -280,8 +272,11 @@ def _pagination(response: SearchResponse, lang: str) -> dict[str, Any]:
     }
 
 
-def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[str, Any]:
-    """Everything the search page shows, as plain data."""
+def search_view(
+    index: SearchIndex, request: SearchRequest, lang: str, *, html: bool = True
+) -> dict[str, Any]:
+    """Everything the search page shows, as plain data (``html=False``: without the parts
+    only the HTML template uses)."""
     response = index.search(request)
     scope = request.scope
     toggles = _Toggles(lang, request)
@@ -363,6 +358,9 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
         "results": [_hit_entry(hit, response, lang, toggles.path) for hit in response.hits],
         "facets": facets,
         "facet_labels": {name: ui(FACETS, name) for name in spec.facets},
+        "_meta_labels": {
+            name: gettext("%(name)s:", name=ui(FACETS, name)) for name in HIT_FACETS.get(scope, ())
+        },
         "active": active,
         "clear": search_href(lang, request, filters={}, q=""),
         "suggestions": suggestions,
@@ -377,12 +375,18 @@ def search_view(index: SearchIndex, request: SearchRequest, lang: str) -> dict[s
             "html": search_href(lang, request, page=request.page),
             "json": search_href(lang, request, fmt="json", page=request.page),
         },
-        "_trees": {name: _tree(facets[name]) for name in spec.hierarchical},
         "_visible": FACET_VISIBLE,
-        "_items": {name: _facet_items(entries, lang) for name, entries in facets.items()},
         "_html_max": FACET_HTML_MAX,
         "_heading": gettext("Search results")
         if request.text or request.filters
         else gettext("Search the catalog"),
     }
+    if html:
+        view["_trees"] = {name: _tree(facets[name]) for name in spec.hierarchical}
+        view["_items"] = {
+            name: _facet_items(
+                entries if name in ORDERED_FACETS else entries[:FACET_HTML_MAX], lang
+            )
+            for name, entries in facets.items()
+        }
     return view

@@ -20,7 +20,7 @@ from ..i18n import LANGUAGES, current_lang
 from . import site
 from .entity_page import entity_page_view
 from .errors import NotInCatalog, SearchProblem
-from .render import respond
+from .render import respond, wants_json
 from .search_page import format_count, search_href, search_view
 from .vocabulary import FACETS, SCOPES, ui
 
@@ -123,7 +123,7 @@ def search(lang: str) -> Response:
     params = {name: request.args.getlist(name) for name in request.args}
     try:
         parsed = index.parse(params, lang)
-        view = search_view(index, parsed, lang)
+        view = search_view(index, parsed, lang, html=not wants_json())
     except SearchError as error:
         raise SearchProblem(error) from error
     return respond("site/search.html", view)
