@@ -1081,8 +1081,12 @@ class SearchIndex:
         lang = "fr" if request.lang == "fr" else "en"
         title_order = index.sorts[f"title_{lang}"]
         if sort == "relevance" and scores is not None:
-            ids = np.flatnonzero(selected_mask)
-            ranked = ids[np.lexsort((index.title_rank[lang][ids], -scores[ids]))]
+            ranked = _by_relevance(
+                np.flatnonzero(selected_mask),
+                scores,
+                index.title_rank[lang],
+                request.page * request.size,
+            )
         else:
             order = np.asarray(index.sorts["newest"] if sort == "newest" else title_order)
             ranked = order[selected_mask[order]]
@@ -1206,6 +1210,16 @@ class SearchIndex:
     def documents(self, scope: str) -> int:
         """How many documents ``scope`` holds."""
         return self.scopes[scope].n
+
+
+def _by_relevance(ids: Array, scores: Array, title_rank: Array, needed: int) -> Array:
+    """``ids`` best first (score, then title); exact for the first ``needed`` positions."""
+    if needed < len(ids) // 4:
+        # Sort only what can reach the page: every id scoring at least the needed-th best
+        # score (ties included, so the order equals a full sort's).
+        threshold = -np.partition(-scores[ids], needed - 1)[needed - 1]
+        ids = ids[scores[ids] >= threshold]
+    return ids[np.lexsort((title_rank[ids], -scores[ids]))]
 
 
 def _number(text: str, name: str, default: int, limit: int) -> int:

@@ -337,3 +337,17 @@ def test_gap_status_counts_equal_sparql(index: SearchIndex, fixture_store: Oxigr
 def test_total_equals_sparql_total(index: SearchIndex, fixture_store: OxigraphStore) -> None:
     rows = fixture_store.select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {SOURCE} }}")
     assert index.search(SearchRequest()).total == int(rows.rows[0]["n"]) == 5  # type: ignore[call-overload]
+
+
+def test_partial_relevance_sort_equals_a_full_sort() -> None:
+    import numpy as np
+
+    from lmickg.search import _by_relevance
+
+    rng = np.random.default_rng(7)
+    scores = rng.integers(0, 5, 5000).astype(np.float32)  # many ties
+    title_rank = rng.permutation(5000).astype(np.int32)
+    ids = np.flatnonzero(rng.random(5000) < 0.6)
+    full = ids[np.lexsort((title_rank[ids], -scores[ids]))]
+    for needed in (1, 20, 40, 300):
+        assert (_by_relevance(ids, scores, title_rank, needed)[:needed] == full[:needed]).all()
