@@ -221,6 +221,8 @@ def serve(store: Path | None, host: str, port: int, workers: int, timeout: int) 
                 # Threads share one worker's memory-mapped search index.
                 "worker_class": "gthread",
                 "threads": 4,
+                # One control socket per user home would make two servers on a machine clash.
+                "control_socket_disable": True,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
