@@ -351,3 +351,16 @@ def test_partial_relevance_sort_equals_a_full_sort() -> None:
     full = ids[np.lexsort((title_rank[ids], -scores[ids]))]
     for needed in (1, 20, 40, 300):
         assert (_by_relevance(ids, scores, title_rank, needed)[:needed] == full[:needed]).all()
+
+
+def test_unchanged_rebuild_reuses_the_index(tmp_path: Path) -> None:
+    from lmickg.build import build
+
+    here = Path(__file__).resolve().parent
+    paths = [here / "data" / "catalog", here.parent / "ontology"]
+    first = build(paths, tmp_path, workers=1)
+    assert first.derived["search"]["documents"]["sources"] == 5  # type: ignore[index]
+    second = build(paths, tmp_path, workers=1)
+    assert second.derived["search"] == {"reused": True}
+    reused = ServedCatalog(tmp_path).snapshot().artifact("search", load_index)
+    assert reused.search(SearchRequest(text="quebec")).total == 1
