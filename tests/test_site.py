@@ -165,7 +165,9 @@ def test_language_switch_keeps_the_page_and_the_query(client: FlaskClient) -> No
     assert 'class="lang-switch" href="/en/geo/35"' in entity
 
 
-def test_layout_on_a_language_neutral_page_switches_with_lang_parameter(client: FlaskClient) -> None:
+def test_layout_on_a_language_neutral_page_switches_with_lang_parameter(
+    client: FlaskClient,
+) -> None:
     body = client.get("/sparql?lang=fr", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert html_lang(body) == "fr"
     assert 'class="lang-switch" href="/sparql?lang=en"' in body
