@@ -39,7 +39,7 @@ import unicodedata
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +84,8 @@ MAX_VALUES_TOTAL = 100
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE = 10_000
+#: Most rows an export (CSV) returns.
+MAX_EXPORT = 10_000
 #: A query term of at least this many characters also matches longer words it starts with.
 PREFIX_MIN = 3
 PREFIX_MAX_EXPANSIONS = 200
@@ -1054,8 +1056,9 @@ class SearchIndex:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """Answer ``request``: total, one page of hits, and disjunctive counts for every facet."""
+    def search(self, request: SearchRequest, *, facets: bool = True) -> SearchResponse:
+        """Answer ``request``: total, one page of hits, and disjunctive counts for every facet
+        (``facets=False`` skips the counts, for exports)."""
         index = self.scopes[request.scope]
         n = index.n
         terms, excluded = _query_terms(request.text)
@@ -1100,16 +1103,22 @@ class SearchIndex:
             )
         hits = [self._hit(index, int(i), scores) for i in ranked[start : start + request.size]]
 
-        facets: dict[str, list[FacetCount]] = {}
-        for facet in index.spec.facets:
+        counted: dict[str, list[FacetCount]] = {}
+        for facet in index.spec.facets if facets else ():
             mask = text_words
             for other, words in facet_words.items():
                 if other != facet:
                     mask = mask & words
             unfiltered = text_words is index.full and not (set(facet_words) - {facet})
             counts = self._counts(index, facet, mask, unfiltered)
-            facets[facet] = self._facet_values(index, facet, counts, request.filters.get(facet, ()))
-        return SearchResponse(request, sort, total, hits, facets, terms, excluded)
+            counted[facet] = self._facet_values(
+                index, facet, counts, request.filters.get(facet, ())
+            )
+        return SearchResponse(request, sort, total, hits, counted, terms, excluded)
+
+    def export(self, request: SearchRequest, limit: int = MAX_EXPORT) -> SearchResponse:
+        """Every hit of ``request`` in order, up to ``limit`` (no facet counts)."""
+        return self.search(replace(request, page=1, size=limit), facets=False)
 
     @staticmethod
     def _last(total: int, size: int) -> int:

@@ -263,6 +263,37 @@ def test_sort_and_scope_in_the_url(client: FlaskClient) -> None:
     }
 
 
+def test_search_csv_export(client: FlaskClient) -> None:
+    import csv
+    import io
+
+    response = client.get("/fr/search.csv?q=emploi&sort=title&page=9&size=1")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["X-Total-Count"] == "3"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["iri"].rsplit("/", 1)[-1] for r in rows] == [
+        "epsilon-postings",
+        "alpha-survey",
+        "delta-payroll",
+    ]
+    alpha = rows[1]
+    assert alpha["title"] == "Enquête Alpha sur l'emploi au Québec"
+    assert alpha["page"].endswith("/fr/source/alpha-survey")
+    assert alpha["frequency"] == "mensuel" and alpha["variable"] == "Emploi | Taux de chômage"
+    assert client.get("/en/search.csv?frequency=SOMETIMES").status_code == 400
+    page = client.get("/en/search?q=emploi").get_data(as_text=True)
+    assert 'href="/en/search.csv?q=emploi"' in page
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"), [("=cmd()", "'=cmd()"), ("@x", "'@x"), ("Plain", "Plain")]
+)
+def test_csv_cells_never_start_a_formula(text: str, cell: str) -> None:
+    from webapp.site.search_page import _cell
+
+    assert _cell(text) == cell
+
+
 def test_search_works_without_javascript(client: FlaskClient) -> None:
     body = client.get("/en/search?q=emploi").get_data(as_text=True)
     assert '<form class="search-form" role="search" action="" method="get">' in body

@@ -7,6 +7,8 @@ filter, next page, another scope) is that URL with one thing changed.
 
 from __future__ import annotations
 
+import csv
+import io
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -29,7 +31,7 @@ from lmickg.search import (
 from .vocabulary import FACETS, SORTS, ui, value_label
 from .vocabulary import SCOPES as SCOPE_LABELS
 
-__all__ = ["entity_href", "search_href", "search_view"]
+__all__ = ["entity_href", "search_csv_text", "search_href", "search_view"]
 
 #: Facet values shown on each result, per scope.
 HIT_FACETS = {
@@ -78,7 +80,8 @@ def search_href(
         pairs.append(("size", str(state["size"])))
     if state["page"] != 1:
         pairs.append(("page", str(state["page"])))
-    path = url_for("site.search_json" if fmt == "json" else "site.search", lang=lang)
+    endpoint = {"json": "site.search_json", "csv": "site.search_csv"}.get(fmt, "site.search")
+    path = url_for(endpoint, lang=lang)
     return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
@@ -374,6 +377,7 @@ def search_view(
         "links": {
             "html": search_href(lang, request, page=request.page),
             "json": search_href(lang, request, fmt="json", page=request.page),
+            "csv": search_href(lang, request, fmt="csv"),
         },
         "_visible": FACET_VISIBLE,
         "_html_max": FACET_HTML_MAX,
@@ -390,3 +394,35 @@ def search_view(
             for name, entries in facets.items()
         }
     return view
+
+
+def search_csv_text(response: SearchResponse, lang: str, site_url: str) -> str:
+    """The hits of an export as CSV: identifier, page, title, date, then one column per facet
+    (labels in the page language, several values joined by " | ")."""
+    scope = response.request.scope
+    facets = [f for f in SCOPES[scope].facets if f not in SCOPES[scope].hierarchical]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["iri", "page", "title", "description", "date", *facets])
+    for hit in response.hits:
+        title = pick_label(hit.titles, lang)[0]
+        description = pick_label(hit.descriptions, lang)[0]
+        values = []
+        for facet in facets:
+            labels = []
+            for key, names, iri in hit.values.get(facet, []):
+                text = pick_label(names, lang)[0] or (value_label(iri) if iri else None) or key
+                labels.append(text)
+            values.append(" | ".join(labels))
+        page = entity_href(hit.iri, lang)
+        writer.writerow(
+            [
+                hit.iri,
+                f"{site_url}{page}" if page else "",
+                title,
+                description,
+                hit.date or "",
+                *values,
+            ]
+        )
+    return out.getvalue()

@@ -21,7 +21,7 @@ from . import site
 from .entity_page import entity_page_view
 from .errors import NotInCatalog, SearchProblem
 from .render import respond, wants_json
-from .search_page import format_count, search_href, search_view
+from .search_page import format_count, search_csv_text, search_href, search_view
 from .vocabulary import FACETS, SCOPES, ui
 
 __all__: list[str] = []
@@ -127,6 +127,27 @@ def search(lang: str) -> Response:
     except SearchError as error:
         raise SearchProblem(error) from error
     return respond("site/search.html", view)
+
+
+@site.get(f"/{LANG}/search.csv")
+def search_csv(lang: str) -> Response:
+    """Every result of a search (up to 10,000) as CSV, labels in the page language."""
+    index = search_index()
+    params = {name: request.args.getlist(name) for name in request.args}
+    params.pop("page", None)
+    params.pop("size", None)
+    try:
+        parsed = index.parse(params, lang)
+        response = index.export(parsed)
+    except SearchError as error:
+        raise SearchProblem(error) from error
+    body = search_csv_text(response, lang, request.host_url.rstrip("/"))
+    out = Response(body, mimetype="text/csv")
+    out.headers["Content-Disposition"] = f'inline; filename="lmickg-{parsed.scope}.csv"'
+    out.headers["X-Total-Count"] = str(response.total)
+    if response.total > len(response.hits):
+        out.headers["X-Truncated"] = "true"
+    return out
 
 
 @site.get(f"/{LANG}/<kind>/<path:key>")
