@@ -415,14 +415,11 @@ def search_csv_text(response: SearchResponse, lang: str, site_url: str) -> str:
                 labels.append(text)
             values.append(" | ".join(labels))
         page = entity_href(hit.iri, lang)
-        writer.writerow(
-            [
-                hit.iri,
-                f"{site_url}{page}" if page else "",
-                title,
-                description,
-                hit.date or "",
-                *values,
-            ]
-        )
+        row = [hit.iri, f"{site_url}{page}" if page else "", title, description, hit.date or ""]
+        writer.writerow([_cell(v) for v in [*row, *values]])
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet would run a cell starting with = + - @ as a formula: quote it.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
