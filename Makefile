@@ -14,7 +14,10 @@ PYTEST_ARGS ?=
 
 .PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
 
-setup: $(STAMP) $(NPM_STAMP)
+# Message catalogs of every area of the web app (webapp/translations, webapp/*/translations).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/*.po webapp/*/translations/*/LC_MESSAGES/*.po))
+
+setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +28,9 @@ $(STAMP): pyproject.toml
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

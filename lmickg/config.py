@@ -3,6 +3,8 @@
 ``LMICKG_CATALOG``  catalog paths, separated by ``os.pathsep`` (default ``catalog_ttl:ontology``)
 ``LMICKG_STORE``    the store root holding builds (default ``var/store``)
 ``LMICKG_WORKERS``  processes used to validate (default: one per CPU)
+``LMICKG_TOMBSTONE_DAYS``  days a deleted data source's catalog record stays published as a
+                   tombstone before a build purges it (default 90)
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["catalog_paths", "store_root", "workers"]
+__all__ = ["catalog_paths", "store_root", "tombstone_retention_days", "workers"]
 
 DEFAULT_CATALOG = ("catalog_ttl", "ontology")
 DEFAULT_STORE = "var/store"
+DEFAULT_TOMBSTONE_DAYS = 90.0
 
 
 def catalog_paths() -> list[Path]:
@@ -32,3 +35,14 @@ def workers() -> int | None:
     """How many validation processes to use, or None for one per CPU."""
     value = os.environ.get("LMICKG_WORKERS")
     return int(value) if value else None
+
+
+def tombstone_retention_days() -> float:
+    """How long deleted records stay published as tombstones, in days."""
+    value = os.environ.get("LMICKG_TOMBSTONE_DAYS")
+    if not value:
+        return DEFAULT_TOMBSTONE_DAYS
+    days = float(value)
+    if days < 0:
+        raise ValueError(f"LMICKG_TOMBSTONE_DAYS must be zero or more, not {value!r}")
+    return days

@@ -37,4 +37,10 @@ Deriver = Callable[[DeriveContext], dict[str, object]]
 def derivers() -> list[tuple[str, Deriver]]:
     """The derived-artifact builders, in the order the build runs them."""
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
-    return []
+    from .records import derive_records
+    from .sitemap import derive_sitemap
+
+    return [
+        ("records", derive_records),
+        ("sitemap", derive_sitemap),
+    ]

@@ -16,6 +16,7 @@ from lmickg import config as core_config
 from lmickg.serving import NoCatalogError, ServedCatalog
 
 from .context import install_security_headers
+from .linkeddata import bp as linkeddata_bp
 
 __all__ = ["create_app"]
 
@@ -47,4 +48,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
+    app.register_blueprint(linkeddata_bp)
     return app

@@ -1,0 +1,214 @@
+"""The whole-catalog DCAT export: the catalog, a catalog record per data source, Hydra paging.
+
+A page of ``/catalog`` is one graph:
+
+- the ``dcat:Catalog`` as curated in ``catalog_ttl/catalog.ttl``, with what only the build
+  knows added: ``dct:modified`` (the newest record change) and, unless curated,
+  ``dct:issued`` (the oldest record);
+- for each record on the page, a ``dcat:CatalogRecord`` (its own ``dct:issued``,
+  ``dct:modified`` and ADMS change type: Created, Updated or Deleted) whose
+  ``foaf:primaryTopic`` is the data source, described in the page's profile (DCAT-AP, or the
+  native ``lmic:`` description); the catalog lists live sources with ``dcat:dataset`` (or
+  ``dcat:service``);
+- a tombstone for a deleted source: the record with change type Deleted and ``dct:modified`` =
+  the deletion time; its topic keeps only its class and last titles, and the catalog no longer
+  lists it with ``dcat:dataset``;
+- the Hydra collection (``hydra:totalItems``) and the page as a ``hydra:PartialCollectionView``
+  with ``hydra:first``/``previous``/``next``/``last`` as IRIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from .dcatap import CATALOG_PROPERTIES, dcat_ap_triples, describe_many, restrict, typing_triples
+from .namespaces import (
+    ADMS,
+    CATALOG,
+    CHANGETYPE,
+    DCAT,
+    DCATAP,
+    DCT,
+    FOAF,
+    HYDRA,
+    RDF,
+    XSD,
+)
+from .paging import Page, PageToken
+from .records import Record, RecordFeed, RecordTable, format_stamp, record_iri
+from .store import Store
+
+__all__ = [
+    "catalog_header",
+    "catalog_page",
+    "change_type",
+    "export_all",
+    "record_document",
+    "record_triples",
+    "topic_triples",
+]
+
+
+_DATETIME = ox.NamedNode(str(XSD.dateTime))
+_COUNT = ox.NamedNode(str(XSD.nonNegativeInteger))
+
+
+def _t(s: str, p: str, o: str | ox.Literal) -> ox.Triple:
+    """A triple of IRIs (given as strings) or, as object, a literal."""
+    obj = o if isinstance(o, ox.Literal) else ox.NamedNode(o)
+    return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), obj)
+
+
+def _when(stamp: int) -> ox.Literal:
+    return ox.Literal(format_stamp(stamp), datatype=_DATETIME)
+
+
+def change_type(record: Record) -> URIRef:
+    """The ADMS change type of a record's latest revision."""
+    if not record.live:
+        return CHANGETYPE.Deleted
+    return CHANGETYPE.Created if record.modified == record.created else CHANGETYPE.Updated
+
+
+def record_triples(record: Record, *, dcat_ap: bool) -> list[ox.Triple]:
+    """The ``dcat:CatalogRecord`` of one data source (without the source's description)."""
+    rec = record_iri(record.topic)
+    topic = record.topic
+    out = [
+        _t(rec, RDF.type, DCAT.CatalogRecord),
+        _t(rec, FOAF.primaryTopic, topic),
+        _t(rec, DCT.issued, _when(record.created)),
+        _t(rec, DCT.modified, _when(record.modified)),
+        _t(rec, ADMS.status, change_type(record)),
+    ]
+    if dcat_ap:
+        out.append(_t(rec, DCT.conformsTo, DCATAP[""]))
+    return out
+
+
+def _tombstone(record: Record, table: RecordTable) -> list[ox.Triple]:
+    topic = record.topic
+    words = table.tombstones.get(record.topic, {})
+    out = [_t(topic, RDF.type, record.kind)]
+    titles = [ox.Literal(v, language=lang or None) for v, lang in words.get("title", [])]
+    descriptions = [
+        ox.Literal(v, language=lang or None) for v, lang in words.get("description", [])
+    ]
+    # DCAT-AP requires both on any dcat:Dataset; the IRI is all that is left if the previous
+    # build could not be read when the source disappeared.
+    fallback = [ox.Literal(record.topic)]
+    out.extend(_t(topic, DCT.title, t) for t in titles or fallback)
+    out.extend(_t(topic, DCT.description, d) for d in descriptions or titles or fallback)
+    return out
+
+
+def topic_triples(
+    store: Store, records: Iterable[Record], table: RecordTable, *, dcat_ap: bool
+) -> list[ox.Triple]:
+    """The descriptions of the records' topics: live ones from the store, tombstones from the table."""
+    live = [r.topic for r in records if r.live]
+    out: list[ox.Triple] = []
+    if dcat_ap:
+        out.extend(dcat_ap_triples(store, live))
+    else:
+        described = describe_many(store, live)
+        out.extend(described)
+        distributions = {
+            t.object.value
+            for t in described
+            if t.predicate.value == str(DCAT.distribution) and isinstance(t.object, ox.NamedNode)
+        }
+        out.extend(describe_many(store, distributions))
+    for record in records:
+        if not record.live:
+            out.extend(_tombstone(record, table))
+    return out
+
+
+def _listing(record: Record) -> ox.Triple:
+    predicate = DCAT.service if record.kind == str(DCAT.DataService) else DCAT.dataset
+    return _t(CATALOG, predicate, record.topic)
+
+
+def record_document(store: Store, record: Record, table: RecordTable) -> list[ox.Triple]:
+    """A record on its own (``/id/record/...``): the record, its topic, the types they need."""
+    out = record_triples(record, dcat_ap=True)
+    out.extend(topic_triples(store, [record], table, dcat_ap=True))
+    out.extend(typing_triples(store, out))
+    return out
+
+
+def catalog_header(store: Store, feed: RecordFeed, *, dcat_ap: bool) -> list[ox.Triple]:
+    """The catalog's own description, with the dates only the record history knows."""
+    described = describe_many(store, [str(CATALOG)])
+    out = restrict(described, [str(CATALOG)], CATALOG_PROPERTIES) if dcat_ap else list(described)
+    catalog = ox.NamedNode(str(CATALOG))
+    stated = {t.predicate.value for t in out if t.subject == catalog}
+    out.append(_t(CATALOG, RDF.type, DCAT.Catalog))
+    if feed.entries and str(DCT.modified) not in stated:
+        out.append(_t(CATALOG, DCT.modified, _when(feed.keys[-1][0])))
+    if feed.entries and str(DCT.issued) not in stated:
+        out.append(_t(CATALOG, DCT.issued, _when(min(r.created for r in feed.entries))))
+    if dcat_ap:
+        out.extend(typing_triples(store, out))
+    return out
+
+
+def catalog_page(
+    store: Store,
+    feed: RecordFeed,
+    page: Page,
+    *,
+    view: str,
+    link: Callable[[PageToken], str],
+    dcat_ap: bool,
+) -> list[ox.Triple]:
+    """One page of the export: header, records with their topics, Hydra paging links."""
+    out = catalog_header(store, feed, dcat_ap=dcat_ap)
+    view_iri = view
+    out.extend(
+        [
+            _t(CATALOG, RDF.type, HYDRA.Collection),
+            _t(CATALOG, HYDRA.totalItems, ox.Literal(str(page.total), datatype=_COUNT)),
+            _t(CATALOG, HYDRA.view, view_iri),
+            _t(view_iri, RDF.type, HYDRA.PartialCollectionView),
+            _t(view_iri, HYDRA.first, link(page.first)),
+            _t(view_iri, HYDRA.last, link(page.last)),
+        ]
+    )
+    if page.next is not None:
+        out.append(_t(view_iri, HYDRA.next, link(page.next)))
+    if page.previous is not None:
+        out.append(_t(view_iri, HYDRA.previous, link(page.previous)))
+    records_part: list[ox.Triple] = []
+    for record in page.records:
+        rec = record_iri(record.topic)
+        out.append(_t(CATALOG, DCAT.record, rec))
+        out.append(_t(CATALOG, HYDRA.member, rec))
+        if record.live:
+            out.append(_listing(record))
+        records_part.extend(record_triples(record, dcat_ap=dcat_ap))
+    out.extend(records_part)
+    if dcat_ap:
+        out.extend(typing_triples(store, records_part))
+    out.extend(topic_triples(store, page.records, feed.table, dcat_ap=dcat_ap))
+    return out
+
+
+def export_all(store: Store, feed: RecordFeed, *, dcat_ap: bool = True) -> list[ox.Triple]:
+    """Every live record and its topic in one graph (for validation reports, not for serving)."""
+    records = [r for r in feed.entries if r.live]
+    out = catalog_header(store, feed, dcat_ap=dcat_ap)
+    part: list[ox.Triple] = []
+    for record in records:
+        out.append(_t(CATALOG, DCAT.record, record_iri(record.topic)))
+        out.append(_listing(record))
+        part.extend(record_triples(record, dcat_ap=dcat_ap))
+    out.extend(part)
+    if dcat_ap:
+        out.extend(typing_triples(store, part))
+    out.extend(topic_triples(store, records, feed.table, dcat_ap=dcat_ap))
+    return out
