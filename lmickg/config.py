@@ -5,6 +5,8 @@
 ``LMICKG_WORKERS``  processes used to validate (default: one per CPU)
 ``LMICKG_TOMBSTONE_DAYS``  days a deleted data source's catalog record stays published as a
                    tombstone before a build purges it (default 90)
+``LMICKG_DCAT_AP_SHAPES``  the DCAT-AP 3.0.1 SHACL shapes ``lmickg dcat-ap-report`` checks the
+                   export against (default: the copy in ``tests/data/dcat-ap-3.0.1``)
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["catalog_paths", "store_root", "tombstone_retention_days", "workers"]
+__all__ = [
+    "catalog_paths",
+    "dcat_ap_shapes",
+    "store_root",
+    "tombstone_retention_days",
+    "workers",
+]
 
 DEFAULT_CATALOG = ("catalog_ttl", "ontology")
 DEFAULT_STORE = "var/store"
@@ -46,3 +54,11 @@ def tombstone_retention_days() -> float:
     if days < 0:
         raise ValueError(f"LMICKG_TOMBSTONE_DAYS must be zero or more, not {value!r}")
     return days
+
+
+def dcat_ap_shapes() -> Path:
+    """Where the official DCAT-AP 3.0.1 shapes are (kept with the tests, which need them too)."""
+    value = os.environ.get("LMICKG_DCAT_AP_SHAPES")
+    if value:
+        return Path(value)
+    return Path(__file__).resolve().parent.parent / "tests" / "data" / "dcat-ap-3.0.1"

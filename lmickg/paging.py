@@ -130,7 +130,7 @@ def decode_token(
     if now - token.issued > ttl:
         raise PageTokenError(
             "expired",
-            "the page token has expired; start the harvest again from the first page",
+            "the page token has expired",
         )
     return token
 
@@ -179,13 +179,12 @@ def plan_page(feed: RecordFeed, token: PageToken, *, issued: int) -> Page:
     first = at(None)
     if token.backward and token.cursor is not None:
         records = feed.before(token.cursor, size, flt)
-        at_start = len(records) < size
-        if at_start:
-            # Fewer than a page before the cursor: that is the first page, served as such.
+        if len(records) < size:
+            # Less than a page before the cursor: that is the first page, served as such.
             records = feed.after(None, size, flt)
     else:
         records = feed.after(token.cursor, size, flt)
-        at_start = token.cursor is None or not feed.before(token.cursor, 1, flt)
+    at_start = not records or not feed.before(records[0].key, 1, flt)
     more = bool(records) and bool(feed.after(records[-1].key, 1, flt))
     total = feed.count(flt)
     tail_size = total % size or size
@@ -200,6 +199,6 @@ def plan_page(feed: RecordFeed, token: PageToken, *, issued: int) -> Page:
         total=total,
         first=first,
         next=at(records[-1].key) if more else None,
-        previous=None if at_start or not records else at(records[0].key, backward=True),
+        previous=None if at_start else at(records[0].key, backward=True),
         last=last,
     )

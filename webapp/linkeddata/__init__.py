@@ -428,7 +428,7 @@ def _request_token(feed: RecordFeed, now: float) -> PageToken:
         except PageTokenError as error:
             _fail(
                 400,
-                f"page: {error}",
+                f"page: {error}; harvest again from the first page, {request.base_url}",
                 reason=error.reason,
                 first_page=request.base_url,
             )
