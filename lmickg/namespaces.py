@@ -148,6 +148,7 @@ class LMIC(DefinedNamespace):
     concernsGeographicLevel: URIRef
     concernsPopulationGroup: URIRef
     concernsFrequency: URIRef
+    concernsBreakdown: URIRef
     priorityArea: URIRef
     assesses: URIRef
     status: URIRef

@@ -81,7 +81,11 @@ class Store(Protocol):
         ...
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
-        """Run a SELECT query over the union of graphs."""
+        """Run a SELECT query over the union of graphs.
+
+        ``bindings`` pre-bind variables (SPARQL-dev SEP-0007 substitution): a bound variable of a
+        SELECT must be in its projection.
+        """
         ...
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
@@ -264,6 +268,10 @@ class OxigraphStore:
                 substitutions=substitutions,
             )
         except SyntaxError as error:
+            raise QueryError(str(error)) from error
+        except RuntimeError as error:
+            # e.g. a bound variable missing from the SELECT projection (SEP-0007 substitution
+            # requires it there): the query is wrong for these bindings, not the store.
             raise QueryError(str(error)) from error
 
     def query(

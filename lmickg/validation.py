@@ -27,14 +27,13 @@ from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
-from pyshacl.graph_abstraction import DataGraph
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from .catalog import CatalogFile, parse_file
-from .namespaces import DCT, PREFIXES, RDF, SH
-from .store import bound, solutions
+from .namespaces import DCT, PREFIXES, RDF, RDFS, SH
+from .store import bound, from_oxigraph, solutions
 
 __all__ = [
     "StoreContext",
@@ -144,7 +143,7 @@ class ValidationReport:
             node = BNode()
             graph.add((report, SH.result, node))
             graph.add((node, RDF.type, SH.ValidationResult))
-            graph.add((node, SH.resultSeverity, SH[r.severity]))
+            graph.add((node, SH.resultSeverity, URIRef(f"{SH}{r.severity}")))
             graph.add((node, SH.focusNode, _term(r.focus)))
             graph.add((node, SH.resultMessage, Literal(r.message)))
             if r.path:
@@ -154,7 +153,8 @@ class ValidationReport:
             if r.shape and not r.shape.startswith("_:"):
                 graph.add((node, SH.sourceShape, URIRef(r.shape)))
             if r.component:
-                graph.add((node, SH.sourceConstraintComponent, SH[r.component]))
+                component = URIRef(f"{SH}{r.component}ConstraintComponent")
+            graph.add((node, SH.sourceConstraintComponent, component))
             if r.file:
                 graph.add((node, DCT.source, Literal(r.file)))
         return graph.serialize(format="turtle")
@@ -191,22 +191,64 @@ def _term(text: str) -> Node:
 
 
 def load_shapes(files: Iterable[CatalogFile]) -> Graph:
-    """Parse the shapes files into one rdflib graph for pySHACL."""
+    """Parse the shapes files into one rdflib graph for pySHACL, property shapes hoisted."""
     shapes = Graph()
     for file in files:
         for triple in parse_file(file):
             shapes.add(_to_rdflib(triple))
+    return hoist_property_shapes(shapes)
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+_SHAPE_REFERENCES = (SH.node, SH["and"], SH["or"], SH.xone, SH["not"], SH.qualifiedValueShape)
+
+
+def hoist_property_shapes(shapes: Graph) -> Graph:
+    """Give each property shape of a targeted node shape that node shape's targets.
+
+    The result validates exactly the same focus nodes against the same constraints (a property
+    shape with a target checks each target node, as it did as a sh:property of the node shape)
+    but runs far faster: pySHACL sets up and runs a sh:property once *per focus node*, whereas a
+    targeted shape runs once for all its focus nodes. Node shapes used elsewhere through sh:node
+    and the logical constraints keep their sh:property links, since there they have no targets.
+    """
+    referenced = {o for p in _SHAPE_REFERENCES for o in shapes.objects(None, p)}
+    for node_shape in set(shapes.subjects(SH.property, None)):
+        targets = [(p, o) for p in _TARGETS for o in shapes.objects(node_shape, p)]
+        if not targets or (node_shape, SH.deactivated, Literal(True)) in shapes:
+            continue
+        for property_shape in list(shapes.objects(node_shape, SH.property)):
+            for predicate, target in targets:
+                shapes.add((property_shape, predicate, target))
+            # Remember the node shape, so results still name it (see _read_results).
+            shapes.add((property_shape, RDFS.isDefinedBy, node_shape))
+            if node_shape not in referenced:
+                shapes.remove((node_shape, SH.property, property_shape))
     return shapes
 
 
 def _to_rdflib(triple: ox.Triple) -> tuple[Node, Node, Node]:
-    from .store import from_oxigraph
+    return _Converter().triple(triple)
 
-    return (
-        from_oxigraph(triple.subject),
-        from_oxigraph(triple.predicate),
-        from_oxigraph(triple.object),
-    )
+
+class _Converter:
+    """pyoxigraph triples to rdflib triples, sharing IRI objects (most terms repeat)."""
+
+    def __init__(self) -> None:
+        self._iris: dict[str, URIRef] = {}
+
+    def term(self, term: Any) -> Node:
+        if isinstance(term, ox.NamedNode):
+            value = term.value
+            iri = self._iris.get(value)
+            if iri is None:
+                iri = self._iris[value] = URIRef(value)
+            return iri
+        return from_oxigraph(term)
+
+    def triple(self, triple: ox.Triple) -> tuple[Node, Node, Node]:
+        term = self.term
+        return (term(triple.subject), term(triple.predicate), term(triple.object))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,14 +351,15 @@ def _validate_chunk(files: list[CatalogFile]) -> list[ValidationResult]:
     assert _SHAPES is not None and _CONTEXT is not None
     chunk_graphs = {f.graph for f in files}
     display_of = {f.graph: f.display for f in files}
-    data = ox.Store()
+    data = Graph()
+    convert = _Converter()
     subjects: dict[str, set[str]] = defaultdict(set)  # IRI subject -> chunk graphs describing it
     blank_owner: dict[str, str] = {}  # blank node id -> chunk graph
     objects: set[str] = set()
-    quads: list[ox.Quad] = []
+    add = data.add
     for file in files:
         for triple in parse_file(file):
-            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object))
+            add(convert.triple(triple))
             subject = triple.subject
             if isinstance(subject, ox.NamedNode):
                 subjects[subject.value].add(file.graph)
@@ -324,7 +367,6 @@ def _validate_chunk(files: list[CatalogFile]) -> list[ValidationResult]:
                 blank_owner[subject.value] = file.graph
             if isinstance(triple.object, ox.NamedNode):
                 objects.add(triple.object.value)
-    data.extend(quads)
 
     # Subjects also described in files outside the chunk are validated with all their triples.
     elsewhere = _CONTEXT.graphs_describing(subjects)
@@ -333,7 +375,8 @@ def _validate_chunk(files: list[CatalogFile]) -> list[ValidationResult]:
     if split:
         context.extend(_CONTEXT.describe_elsewhere(split, chunk_graphs))
     context.extend(_CONTEXT.types(objects - subjects.keys()))
-    data.extend(ox.Quad(t.subject, t.predicate, t.object) for t in context)
+    for triple in context:
+        add(convert.triple(triple))
 
     # Each focus node is reported once, by the file that sorts first among those describing it.
     owner: dict[str, str] = {}
@@ -342,8 +385,11 @@ def _validate_chunk(files: list[CatalogFile]) -> list[ValidationResult]:
         if primary in chunk_graphs:
             owner[iri] = primary
 
+    # An rdflib graph, not pySHACL's Oxigraph-backed one: pySHACL asks the data graph for its
+    # length on every failed check (nested sh:or branches fail routinely), which is a full
+    # COUNT on Oxigraph but free on rdflib's memory store.
     conforms, report, _ = pyshacl.validate(
-        DataGraph.from_oxigraph_store(data),
+        data,
         shacl_graph=_SHAPES,
         inference="none",
         inplace=True,
@@ -351,11 +397,12 @@ def _validate_chunk(files: list[CatalogFile]) -> list[ValidationResult]:
         allow_infos=True,
     )
     del conforms  # with allow_warnings it is True despite warnings, which we report too
-    return list(_read_results(report, owner, blank_owner, display_of))
+    return list(_read_results(report, _SHAPES, owner, blank_owner, display_of))
 
 
 def _read_results(
     report: Graph,
+    shapes: Graph,
     owner: dict[str, str],
     blank_owner: dict[str, str],
     display_of: dict[str, str],
@@ -377,6 +424,9 @@ def _read_results(
         path = report.value(node, SH.resultPath)
         value = report.value(node, SH.value)
         shape = report.value(node, SH.sourceShape)
+        if isinstance(shape, BNode):
+            # An anonymous property shape: name the node shape it was declared in.
+            shape = shapes.value(shape, RDFS.isDefinedBy) or shape
         component = report.value(node, SH.sourceConstraintComponent)
         yield ValidationResult(
             severity=severity,

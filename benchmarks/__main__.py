@@ -1,0 +1,14 @@
+"""Run every benchmark: `python -m benchmarks` (each prints its figures and ratios)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = ["bench_build"]
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or BENCHMARKS
+    for name in names:
+        print(f"\n######## {name}")
+        importlib.import_module(f"benchmarks.{name}").main([])
