@@ -9,7 +9,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
 
 from lmickg.build import build
 from lmickg.cli import main
@@ -19,6 +18,8 @@ from lmickg.namespaces import FOAF, ID, RDF
 from lmickg.paging import PageToken, plan_page
 from lmickg.records import RecordFeed, RecordTable
 from lmickg.store import StoreRoot
+
+from .conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
 
 SHAPES = Path(__file__).resolve().parent / "data" / "dcat-ap-3.0.1"
 

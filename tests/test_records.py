@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
 
 from lmickg.build import build
 from lmickg.export import change_type
@@ -21,6 +20,8 @@ from lmickg.records import (
     update_table,
 )
 from lmickg.store import StoreRoot
+
+from .conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
 
 ALPHA = str(ID["source/alpha-survey"])
 BETA = str(ID["source/beta-vacancies"])
