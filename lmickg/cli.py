@@ -14,7 +14,7 @@ from .build import BuildError, build, validate_paths
 from .catalog import CatalogSyntaxError
 from .dcatap import validate as validate_dcat_ap
 from .export import export_all
-from .records import RecordFeed, RecordTable
+from .records import RecordFeed
 from .store import QueryError, Store, StoreRoot
 from .validation import ValidationReport, short_name
 
@@ -225,7 +225,7 @@ def dcat_ap_report(store: Path | None, shapes: Path | None, fmt: str, details: b
         db = root.open_current()
         build_dir = root.current_dir()
         assert build_dir is not None
-        feed = RecordFeed(RecordTable.load(build_dir))
+        feed = RecordFeed.load(build_dir)
         report = validate_dcat_ap(export_all(db, feed), shapes or config.dcat_ap_shapes())
     except FileNotFoundError as error:
         click.echo(f"error: {error}", err=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -50,7 +51,9 @@ __all__ = [
     "DcatApReport",
     "construct",
     "dcat_ap_triples",
+    "dcat_ap_view",
     "describe_many",
+    "descriptions",
     "iri_ref",
     "restrict",
     "typing_triples",
@@ -221,45 +224,114 @@ def construct(store: Store, query: str) -> list[ox.Triple]:
     ]
 
 
-def describe_many(store: Store, iris: Iterable[str]) -> list[ox.Triple]:
-    """The concise bounded descriptions of many IRIs, as in :func:`lmickg.entities.describe`."""
+_DESCRIPTIONS = """
+SELECT ?s ?p ?o WHERE {{
+    VALUES ?t {{ {values} }}
+    {{ ?t ?p ?o BIND(?t AS ?s) }}
+    UNION {{ ?t ?q1 ?s FILTER(isBlank(?s)) ?s ?p ?o }}
+    UNION {{ ?t ?q1 ?b1 FILTER(isBlank(?b1)) ?b1 ?q2 ?s FILTER(isBlank(?s)) ?s ?p ?o }}
+    UNION {{ ?t ?q1 ?b1 FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 FILTER(isBlank(?b2))
+             ?b2 ?q3 ?s FILTER(isBlank(?s)) ?s ?p ?o }}
+    {more}
+}}"""
+_WITH_DISTRIBUTIONS = f"""
+    UNION {{ ?t <{DCAT.distribution}> ?s FILTER(isIRI(?s)) ?s ?p ?o }}
+    UNION {{ ?t <{DCAT.distribution}> ?d FILTER(isIRI(?d)) ?d ?q1 ?s FILTER(isBlank(?s))
+             ?s ?p ?o }}"""
+_DISTRIBUTION = ox.NamedNode(str(DCAT.distribution))
+_DISTRIBUTION_CLASS = ox.NamedNode(str(DCAT.Distribution))
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def descriptions(
+    store: Store, iris: Iterable[str], *, distributions: bool = False
+) -> dict[str, list[ox.Triple]]:
+    """Each IRI's concise bounded description (blank nodes three deep) and, optionally, those
+    of the distributions it links to, as pyoxigraph triples.
+
+    Joins, not OPTIONALs: Oxigraph answers a nested OPTIONAL by scanning, a join by index. The
+    query does not project which IRI a row belongs to (every term returned costs a lookup in
+    the store); rows are sorted out here by following the description from each IRI.
+    """
     ordered = sorted(set(iris))
-    out: list[ox.Triple] = []
+    more = _WITH_DISTRIBUTIONS if distributions else ""
+    out: dict[str, list[ox.Triple]] = {}
     for start in range(0, len(ordered), _BATCH):
-        values = " ".join(iri_ref(i) for i in ordered[start : start + _BATCH])
-        out.extend(
-            construct(
-                store,
-                f"""
-                CONSTRUCT {{ ?s ?p ?o . ?o ?p1 ?o1 . ?o1 ?p2 ?o2 . ?o2 ?p3 ?o3 . }}
-                WHERE {{
-                    VALUES ?s {{ {values} }}
-                    ?s ?p ?o .
-                    OPTIONAL {{ FILTER(isBlank(?o)) ?o ?p1 ?o1 .
-                        OPTIONAL {{ FILTER(isBlank(?o1)) ?o1 ?p2 ?o2 .
-                            OPTIONAL {{ FILTER(isBlank(?o2)) ?o2 ?p3 ?o3 . }} }} }}
-                }}""",
-            )
-        )
+        batch = ordered[start : start + _BATCH]
+        values = " ".join(iri_ref(i) for i in batch)
+        by_subject: dict[object, dict[ox.Triple, None]] = {}
+        for triple in _rows(store, _DESCRIPTIONS.format(values=values, more=more)):
+            # A triple stated in two files comes back once per graph: keep one.
+            by_subject.setdefault(triple.subject, {})[triple] = None
+        for iri in batch:
+            out[iri] = _closure(ox.NamedNode(iri), by_subject, distributions)
     return out
 
 
-def restrict(
-    triples: Sequence[ox.Triple], roots: Iterable[str], allowed: frozenset[URIRef]
+def _closure(
+    root: ox.NamedNode, by_subject: dict[object, dict[ox.Triple, None]], distributions: bool
 ) -> list[ox.Triple]:
-    """The triples of ``roots`` with an ``allowed`` predicate, and the blank nodes they reach."""
-    allowed_text = {str(p) for p in allowed}
-    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
+    found: list[ox.Triple] = []
+    pending: list[object] = [root]
+    seen: set[object] = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in by_subject.get(node, ()):
+            found.append(triple)
+            obj = triple.object
+            if isinstance(obj, ox.BlankNode) or (
+                distributions
+                and node == root
+                and triple.predicate == _DISTRIBUTION
+                and isinstance(obj, ox.NamedNode)
+            ):
+                pending.append(obj)
+    return found
+
+
+def _rows(store: Store, query: str) -> Iterable[ox.Triple]:
+    if isinstance(store, OxigraphStore):
+        for row in store.native.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+            yield ox.Triple(row["s"], row["p"], row["o"])
+        return
+    for row in store.select(query):
+        yield ox.Triple(to_oxigraph(row["s"]), to_oxigraph(row["p"]), to_oxigraph(row["o"]))  # type: ignore[arg-type]
+
+
+def describe_many(store: Store, iris: Iterable[str]) -> list[ox.Triple]:
+    """The concise bounded descriptions of many IRIs, as in :func:`lmickg.entities.describe`."""
+    return [t for triples in descriptions(store, iris).values() for t in triples]
+
+
+@cache
+def _nodes(terms: frozenset[URIRef]) -> frozenset[ox.NamedNode]:
+    return frozenset(ox.NamedNode(str(t)) for t in terms)
+
+
+Index = dict[object, list[ox.Triple]]
+
+
+def _index(triples: Iterable[ox.Triple]) -> Index:
+    by_subject: Index = {}
     for triple in triples:
-        by_subject.setdefault(triple.subject, []).append(triple)  # type: ignore[arg-type]
+        by_subject.setdefault(triple.subject, []).append(triple)
+    return by_subject
+
+
+def _restrict(
+    by_subject: Index, roots: Iterable[object], allowed: frozenset[ox.NamedNode]
+) -> list[ox.Triple]:
     out: list[ox.Triple] = []
     for root in roots:
-        for triple in by_subject.get(ox.NamedNode(root), ()):
-            if triple.predicate.value not in allowed_text:
+        for triple in by_subject.get(root, ()):
+            if triple.predicate not in allowed:
                 continue
             out.append(triple)
             pending = [triple.object]
-            seen: set[ox.BlankNode] = set()
+            seen: set[object] = set()
             while pending:
                 node = pending.pop()
                 if not isinstance(node, ox.BlankNode) or node in seen:
@@ -271,19 +343,36 @@ def restrict(
     return out
 
 
-def typing_triples(store: Store, triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+def restrict(
+    triples: Sequence[ox.Triple], roots: Iterable[str], allowed: frozenset[URIRef]
+) -> list[ox.Triple]:
+    """The triples of ``roots`` with an ``allowed`` predicate, and the blank nodes they reach."""
+    return _restrict(_index(triples), [ox.NamedNode(r) for r in roots], _nodes(allowed))
+
+
+TypingCache = dict[tuple[str, str], list[ox.Triple]]
+
+
+@cache
+def _ranges() -> dict[ox.NamedNode, ox.NamedNode]:
+    return {ox.NamedNode(str(p)): ox.NamedNode(str(c)) for p, c in RANGE_CLASSES.items()}
+
+
+def typing_triples(
+    store: Store, triples: Iterable[ox.Triple], cache: TypingCache | None = None
+) -> list[ox.Triple]:
     """Types and labels of the IRIs ``triples`` point to through a property with a DCAT-AP range.
 
     Adds the class DCAT-AP expects, the store's own types and labels, and a ``dct:title``
     for concept schemes (DCAT-AP's category scheme needs one; SKOS gives a prefLabel). Agents
     and licence documents also bring their ``dct:type`` (publisher type, licence type), which
-    DCAT-AP recommends, typed in turn.
+    DCAT-AP recommends, typed in turn. ``cache`` (one per build) remembers what the store said.
     """
-    ranges = {str(p): ox.NamedNode(str(c)) for p, c in RANGE_CLASSES.items()}
-    rdf_type = ox.NamedNode(str(RDF.type))
+    ranges = _ranges()
+    rdf_type = _RDF_TYPE
     expected: dict[ox.NamedNode, set[ox.NamedNode]] = {}
     for triple in triples:
-        cls = ranges.get(triple.predicate.value)
+        cls = ranges.get(triple.predicate)
         if cls is not None and isinstance(triple.object, ox.NamedNode):
             expected.setdefault(triple.object, set()).add(cls)
     if not expected:
@@ -291,13 +380,13 @@ def typing_triples(store: Store, triples: Iterable[ox.Triple]) -> list[ox.Triple
     out: list[ox.Triple] = [
         ox.Triple(node, rdf_type, cls) for node, classes in expected.items() for cls in classes
     ]
-    stated = _stated(store, sorted(n.value for n in expected), _LABELS)
+    stated = _stated(store, sorted(n.value for n in expected), _LABELS, cache)
     typed = {str(c) for c in _TYPED_CLASSES}
     kinds = sorted(n.value for n, classes in expected.items() if {c.value for c in classes} & typed)
-    kinds_stated = _stated(store, kinds, (DCT.type,)) if kinds else []
+    kinds_stated = _stated(store, kinds, (DCT.type,), cache) if kinds else []
     out.extend(stated)
     out.extend(kinds_stated)
-    out.extend(typing_triples(store, kinds_stated))
+    out.extend(typing_triples(store, kinds_stated, cache))
     scheme = ox.NamedNode(str(SKOS.ConceptScheme))
     schemes = {t.subject for t in out if t.predicate == rdf_type and t.object == scheme}
     titled = {t.subject for t in stated if t.predicate.value == str(DCT.title)}
@@ -311,53 +400,54 @@ def typing_triples(store: Store, triples: Iterable[ox.Triple]) -> list[ox.Triple
     return out
 
 
-def _stated(store: Store, iris: Sequence[str], predicates: Sequence[URIRef]) -> list[ox.Triple]:
+def _stated(
+    store: Store, iris: Sequence[str], predicates: Sequence[URIRef], cache: TypingCache | None
+) -> list[ox.Triple]:
+    """What the store says about ``iris`` with ``predicates``, remembered per IRI in ``cache``."""
+    kind = " ".join(str(p) for p in predicates)
+    memo: TypingCache = cache if cache is not None else {}
+    missing = [i for i in iris if (i, kind) not in memo]
     wanted = " ".join(f"<{p}>" for p in predicates)
-    out: list[ox.Triple] = []
-    for start in range(0, len(iris), _BATCH):
-        values = " ".join(iri_ref(i) for i in iris[start : start + _BATCH])
-        out.extend(
-            construct(
-                store,
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} "
-                f"VALUES ?p {{ {wanted} }} ?s ?p ?o }}",
-            )
-        )
+    for start in range(0, len(missing), _BATCH):
+        chunk = missing[start : start + _BATCH]
+        for iri in chunk:
+            memo[(iri, kind)] = []
+        values = " ".join(iri_ref(i) for i in chunk)
+        for triple in construct(
+            store,
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} "
+            f"VALUES ?p {{ {wanted} }} ?s ?p ?o }}",
+        ):
+            memo[(triple.subject.value, kind)].append(triple)  # type: ignore[union-attr]
+    return [t for i in iris for t in memo[(i, kind)]]
+
+
+def dcat_ap_view(topic: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """A description (from :func:`descriptions`) cut down to DCAT-AP: the topic's DCAT-AP
+    properties and those of the distributions it links to, or, for a distribution, its own."""
+    by_subject = _index(triples)
+    node = ox.NamedNode(topic)
+    if any(
+        t.predicate == _RDF_TYPE and t.object == _DISTRIBUTION_CLASS
+        for t in by_subject.get(node, ())
+    ):
+        return _restrict(by_subject, [node], _nodes(DISTRIBUTION_PROPERTIES))
+    out = _restrict(by_subject, [node], _nodes(DATA_SOURCE_PROPERTIES))
+    linked = [
+        t.object for t in out if t.predicate == _DISTRIBUTION and isinstance(t.object, ox.NamedNode)
+    ]
+    out.extend(_restrict(by_subject, linked, _nodes(DISTRIBUTION_PROPERTIES)))
     return out
 
 
-def dcat_ap_triples(store: Store, topics: Iterable[str]) -> list[ox.Triple]:
+def dcat_ap_triples(
+    store: Store, topics: Iterable[str], cache: TypingCache | None = None
+) -> list[ox.Triple]:
     """The DCAT-AP view of data sources (or distributions): descriptions, distributions, types."""
-    wanted = sorted(set(topics))
-    if not wanted:
-        return []
-    described = describe_many(store, wanted)
-    distribution_class = ox.NamedNode(str(DCAT.Distribution))
-    rdf_type = ox.NamedNode(str(RDF.type))
-    # A topic that is itself a distribution keeps the distribution properties.
-    distributions_asked = {
-        t.subject.value
-        for t in described
-        if t.predicate == rdf_type
-        and t.object == distribution_class
-        and isinstance(t.subject, ox.NamedNode)
-    }
-    sources = [t for t in wanted if t not in distributions_asked]
-    out = restrict(described, sources, DATA_SOURCE_PROPERTIES)
-    linked = {
-        t.object.value
-        for t in out
-        if t.predicate.value == str(DCAT.distribution) and isinstance(t.object, ox.NamedNode)
-    }
-    targets = sorted(linked | distributions_asked)
-    if targets:
-        asked = {ox.NamedNode(d) for d in distributions_asked}
-        dist_described = [t for t in described if t.subject in asked]
-        missing = sorted(linked - distributions_asked)
-        if missing:
-            dist_described.extend(describe_many(store, missing))
-        out.extend(restrict(dist_described, targets, DISTRIBUTION_PROPERTIES))
-    out.extend(typing_triples(store, out))
+    out: list[ox.Triple] = []
+    for topic, triples in descriptions(store, topics, distributions=True).items():
+        out.extend(dcat_ap_view(topic, triples))
+    out.extend(typing_triples(store, out, cache))
     return out
 
 

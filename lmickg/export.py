@@ -24,7 +24,14 @@ from collections.abc import Callable, Iterable
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from .dcatap import CATALOG_PROPERTIES, dcat_ap_triples, describe_many, restrict, typing_triples
+from .dcatap import (
+    CATALOG_PROPERTIES,
+    dcat_ap_view,
+    describe_many,
+    descriptions,
+    restrict,
+    typing_triples,
+)
 from .namespaces import (
     ADMS,
     CATALOG,
@@ -56,10 +63,21 @@ _DATETIME = ox.NamedNode(str(XSD.dateTime))
 _COUNT = ox.NamedNode(str(XSD.nonNegativeInteger))
 
 
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
 def _t(s: str, p: str, o: str | ox.Literal) -> ox.Triple:
     """A triple of IRIs (given as strings) or, as object, a literal."""
     obj = o if isinstance(o, ox.Literal) else ox.NamedNode(o)
     return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), obj)
+
+
+# Terms every record repeats, made once (rdflib namespace lookups cost more than the triples).
+_TYPE, _RECORD, _TOPIC = _n(RDF.type), _n(DCAT.CatalogRecord), _n(FOAF.primaryTopic)
+_ISSUED, _MODIFIED, _STATUS = _n(DCT.issued), _n(DCT.modified), _n(ADMS.status)
+_CONFORMS, _DCAT_AP = _n(DCT.conformsTo), _n(DCATAP[""])
+_CHANGES = {k: _n(CHANGETYPE[k]) for k in ("Created", "Updated", "Deleted")}
 
 
 def _when(stamp: int) -> ox.Literal:
@@ -75,17 +93,16 @@ def change_type(record: Record) -> URIRef:
 
 def record_triples(record: Record, *, dcat_ap: bool) -> list[ox.Triple]:
     """The ``dcat:CatalogRecord`` of one data source (without the source's description)."""
-    rec = record_iri(record.topic)
-    topic = record.topic
+    rec = _n(record_iri(record.topic))
     out = [
-        _t(rec, RDF.type, DCAT.CatalogRecord),
-        _t(rec, FOAF.primaryTopic, topic),
-        _t(rec, DCT.issued, _when(record.created)),
-        _t(rec, DCT.modified, _when(record.modified)),
-        _t(rec, ADMS.status, change_type(record)),
+        ox.Triple(rec, _TYPE, _RECORD),
+        ox.Triple(rec, _TOPIC, ox.NamedNode(record.topic)),
+        ox.Triple(rec, _ISSUED, _when(record.created)),
+        ox.Triple(rec, _MODIFIED, _when(record.modified)),
+        ox.Triple(rec, _STATUS, _CHANGES[change_type(record).rsplit("/", 1)[-1]]),
     ]
     if dcat_ap:
-        out.append(_t(rec, DCT.conformsTo, DCATAP[""]))
+        out.append(ox.Triple(rec, _CONFORMS, _DCAT_AP))
     return out
 
 
@@ -106,38 +123,41 @@ def _tombstone(record: Record, table: RecordTable) -> list[ox.Triple]:
 
 
 def topic_triples(
-    store: Store, records: Iterable[Record], table: RecordTable, *, dcat_ap: bool
+    store: Store, records: Iterable[Record], feed: RecordFeed, *, dcat_ap: bool
 ) -> list[ox.Triple]:
-    """The descriptions of the records' topics: live ones from the store, tombstones from the table."""
+    """The descriptions of the records' topics: live ones as the build stored them (from the
+    store if it did not), tombstones from what the table remembers."""
+    records = list(records)
     live = [r.topic for r in records if r.live]
+    found = feed.stored.read(live) if feed.stored is not None else {}
+    missing = [t for t in live if t not in found]
+    if missing:
+        found.update(descriptions(store, missing, distributions=True))
     out: list[ox.Triple] = []
+    for topic in live:
+        out.extend(dcat_ap_view(topic, found[topic]) if dcat_ap else found[topic])
     if dcat_ap:
-        out.extend(dcat_ap_triples(store, live))
-    else:
-        described = describe_many(store, live)
-        out.extend(described)
-        distributions = {
-            t.object.value
-            for t in described
-            if t.predicate.value == str(DCAT.distribution) and isinstance(t.object, ox.NamedNode)
-        }
-        out.extend(describe_many(store, distributions))
+        out.extend(typing_triples(store, out, feed.typing))
     for record in records:
         if not record.live:
-            out.extend(_tombstone(record, table))
+            out.extend(_tombstone(record, feed.table))
     return out
 
 
+_CATALOG, _SERVICE, _DATASET = _n(CATALOG), _n(DCAT.service), _n(DCAT.dataset)
+_DATA_SERVICE = str(DCAT.DataService)
+
+
 def _listing(record: Record) -> ox.Triple:
-    predicate = DCAT.service if record.kind == str(DCAT.DataService) else DCAT.dataset
-    return _t(CATALOG, predicate, record.topic)
+    predicate = _SERVICE if record.kind == _DATA_SERVICE else _DATASET
+    return ox.Triple(_CATALOG, predicate, ox.NamedNode(record.topic))
 
 
-def record_document(store: Store, record: Record, table: RecordTable) -> list[ox.Triple]:
+def record_document(store: Store, record: Record, feed: RecordFeed) -> list[ox.Triple]:
     """A record on its own (``/id/record/...``): the record, its topic, the types they need."""
     out = record_triples(record, dcat_ap=True)
-    out.extend(topic_triples(store, [record], table, dcat_ap=True))
-    out.extend(typing_triples(store, out))
+    out.extend(typing_triples(store, out, feed.typing))
+    out.extend(topic_triples(store, [record], feed, dcat_ap=True))
     return out
 
 
@@ -153,7 +173,7 @@ def catalog_header(store: Store, feed: RecordFeed, *, dcat_ap: bool) -> list[ox.
     if feed.entries and str(DCT.issued) not in stated:
         out.append(_t(CATALOG, DCT.issued, _when(min(r.created for r in feed.entries))))
     if dcat_ap:
-        out.extend(typing_triples(store, out))
+        out.extend(typing_triples(store, out, feed.typing))
     return out
 
 
@@ -193,8 +213,8 @@ def catalog_page(
         records_part.extend(record_triples(record, dcat_ap=dcat_ap))
     out.extend(records_part)
     if dcat_ap:
-        out.extend(typing_triples(store, records_part))
-    out.extend(topic_triples(store, page.records, feed.table, dcat_ap=dcat_ap))
+        out.extend(typing_triples(store, records_part, feed.typing))
+    out.extend(topic_triples(store, page.records, feed, dcat_ap=dcat_ap))
     return out
 
 
@@ -209,6 +229,6 @@ def export_all(store: Store, feed: RecordFeed, *, dcat_ap: bool = True) -> list[
         part.extend(record_triples(record, dcat_ap=dcat_ap))
     out.extend(part)
     if dcat_ap:
-        out.extend(typing_triples(store, part))
-    out.extend(topic_triples(store, records, feed.table, dcat_ap=dcat_ap))
+        out.extend(typing_triples(store, part, feed.typing))
+    out.extend(topic_triples(store, records, feed, dcat_ap=dcat_ap))
     return out

@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import shutil
+import sqlite3
+import time
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +39,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from . import config
+from .dcatap import TypingCache, descriptions
 from .derived import DeriveContext
 from .entities import parse_entity_iri
 from .namespaces import DCAT, DCT, ID
@@ -42,6 +47,7 @@ from .store import OxigraphStore, StoreRoot, bound, solutions
 
 __all__ = [
     "DATA_SOURCE_CLASSES",
+    "Descriptions",
     "Record",
     "RecordFeed",
     "RecordFilter",
@@ -57,6 +63,7 @@ __all__ = [
 DATA_SOURCE_CLASSES = (DCAT.Dataset, DCAT.DatasetSeries, DCAT.DataService)
 TABLE_FILE = "records.tsv"
 META_FILE = "records.json"
+DESCRIPTIONS_FILE = "records.sqlite"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY_US = 86_400 * 1_000_000
 #: Blank nodes nest at most this deep under a data source (coverage -> period -> ...).
@@ -200,39 +207,52 @@ class RecordTable:
 
 
 # ---------------------------------------------------------------------------------------------
-# Digests of descriptions
+# Descriptions: their digests, and the per-build file that keeps them for serving
 # ---------------------------------------------------------------------------------------------
 
 
-def _lines(native: ox.Store, node: ox.NamedNode | ox.BlankNode, depth: int) -> list[str]:
-    out: set[str] = set()
-    for quad in native.quads_for_pattern(node, None, None, None):
-        obj = quad.object
-        if isinstance(obj, ox.BlankNode):
-            text = "_:" + (
-                _digest(_lines(native, obj, depth + 1)) if depth < _MAX_DEPTH else "deep"
-            )
-        else:
-            text = str(obj)
-        out.add(f"{quad.predicate} {text}")
-    return sorted(out)
+def description_digest(topic: str, triples: Iterable[ox.Triple]) -> str:
+    """A digest of a data source's description and its distributions', label-independent.
+
+    Each blank node is replaced by a digest of its own content, so re-parsing a file (which
+    renames blank nodes) leaves the digest unchanged.
+    """
+    by_subject: dict[object, list[ox.Triple]] = {}
+    for triple in triples:
+        by_subject.setdefault(triple.subject, []).append(triple)
+    memo: dict[object, str] = {}
+
+    def lines(node: object, depth: int) -> list[str]:
+        out: set[str] = set()
+        for triple in by_subject.get(node, ()):
+            obj = triple.object
+            if isinstance(obj, ox.BlankNode):
+                if obj not in memo:
+                    memo[obj] = _digest(lines(obj, depth + 1)) if depth < _MAX_DEPTH else "deep"
+                text = "_:" + memo[obj]
+            else:
+                text = str(obj)
+            out.add(f"{triple.predicate} {text}")
+        return sorted(out)
+
+    root = ox.NamedNode(topic)
+    found = lines(root, 0)
+    distribution = ox.NamedNode(str(DCAT.distribution))
+    linked = sorted(
+        {
+            t.object
+            for t in by_subject.get(root, ())
+            if t.predicate == distribution and isinstance(t.object, ox.NamedNode)
+        },
+        key=str,
+    )
+    for node in linked:
+        found.extend(f"{node} {line}" for line in lines(node, 0))
+    return _digest(found)
 
 
 def _digest(lines: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
-
-
-def description_digest(native: ox.Store, topic: str) -> str:
-    """A digest of a data source's description and its distributions', label-independent."""
-    node = ox.NamedNode(topic)
-    lines = _lines(native, node, 0)
-    distribution = ox.NamedNode(str(DCAT.distribution))
-    for quad in sorted(
-        native.quads_for_pattern(node, distribution, None, None), key=lambda q: str(q.object)
-    ):
-        if isinstance(quad.object, ox.NamedNode):
-            lines.extend(f"{quad.object} {line}" for line in _lines(native, quad.object, 0))
-    return _digest(lines)
 
 
 def data_sources(native: ox.Store) -> dict[str, str]:
@@ -247,18 +267,123 @@ def data_sources(native: ox.Store) -> dict[str, str]:
     return found
 
 
-def _last_words(native: ox.Store, topic: str) -> dict[str, list[list[str]]]:
+#: Common text of N-Triples descriptions, primed into zlib so each small record compresses well.
+#: Fixed (not derived from the code's prefixes): files written by earlier builds must still read.
+_ZDICT = (
+    b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#"
+    b"<http://purl.org/dc/terms/title> <http://purl.org/dc/terms/description> "
+    b"<http://purl.org/dc/terms/<http://www.w3.org/ns/prov#<http://www.w3.org/ns/dqv#"
+    b"<http://publications.europa.eu/resource/authority/<http://www.w3.org/2004/02/skos/core#"
+    b"<http://www.w3.org/2001/XMLSchema#<https://w3id.org/lmickg/ns#<https://w3id.org/lmickg/id/"
+)
+
+
+class Descriptions:
+    """The description of every live data source (with its distributions) as of one build.
+
+    Written by the "records" deriver, which reads every changed description anyway to digest
+    it, and read by servers: a page of the export then costs one indexed read of a local file
+    instead of thousands of term lookups in the store. Each row is compressed N-Triples.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self, *, write: bool) -> sqlite3.Connection:
+        if write:
+            connection = sqlite3.connect(self.path)
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS description (topic TEXT PRIMARY KEY, body BLOB)"
+            )
+            return connection
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+
+    def write(self, found: dict[str, list[ox.Triple]], gone: Iterable[str]) -> None:
+        """Store ``found`` descriptions and forget the ``gone`` topics, in one transaction."""
+        rows = []
+        for topic, triples in found.items():
+            packer = zlib.compressobj(6, zdict=_ZDICT)
+            text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            rows.append((topic, packer.compress(text) + packer.flush()))
+        with closing(self._connect(write=True)) as connection, connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO description (topic, body) VALUES (?, ?)", rows
+            )
+            connection.executemany("DELETE FROM description WHERE topic = ?", [(t,) for t in gone])
+
+    def read(self, topics: Iterable[str]) -> dict[str, list[ox.Triple]]:
+        """The stored descriptions of ``topics`` (topics without one are left out)."""
+        wanted = list(dict.fromkeys(topics))
+        found: dict[str, list[ox.Triple]] = {}
+        if not wanted or not self.path.exists():
+            return found
+        with closing(self._connect(write=False)) as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT topic, body FROM description WHERE topic IN ({marks})", chunk
+                )
+                for topic, body in rows:
+                    unpacker = zlib.decompressobj(zdict=_ZDICT)
+                    text = unpacker.decompress(body) + unpacker.flush()
+                    found[topic] = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+        return found
+
+
+def _words(triples: Iterable[ox.Triple], topic: str) -> dict[str, list[list[str]]]:
+    node = ox.NamedNode(topic)
     words: dict[str, list[list[str]]] = {}
     for name, predicate in (("title", DCT.title), ("description", DCT.description)):
         values = {
-            (q.object.value, q.object.language or "")
-            for q in native.quads_for_pattern(
-                ox.NamedNode(topic), ox.NamedNode(str(predicate)), None, None
-            )
-            if isinstance(q.object, ox.Literal)
+            (t.object.value, t.object.language or "")
+            for t in triples
+            if t.subject == node
+            and t.predicate.value == str(predicate)
+            and isinstance(t.object, ox.Literal)
         }
         words[name] = [list(v) for v in sorted(values)]
     return words
+
+
+def _subjects_in(store: ox.Store, graphs: Iterable[str]) -> set[str]:
+    subjects: set[str] = set()
+    ordered = sorted(graphs)
+    for start in range(0, len(ordered), 400):
+        values = " ".join(f"<{g}>" for g in ordered[start : start + 400])
+        rows = solutions(
+            store,
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+            "FILTER(isIRI(?s)) }",
+        )
+        subjects.update(bound(row, "s").value for row in rows)
+    return subjects
+
+
+def _owners(store: ox.Store, distributions: set[str]) -> set[str]:
+    owners: set[str] = set()
+    ordered = sorted(distributions)
+    for start in range(0, len(ordered), 400):
+        values = " ".join(f"<{d}>" for d in ordered[start : start + 400])
+        rows = solutions(
+            store,
+            f"SELECT DISTINCT ?t WHERE {{ VALUES ?d {{ {values} }} ?t <{DCAT.distribution}> ?d }}",
+            union=True,
+        )
+        owners.update(bound(row, "t").value for row in rows)
+    return owners
+
+
+def _touched(new: ox.Store, old: ox.Store | None, graphs: set[str], topics: set[str]) -> set[str]:
+    """The data sources whose description may differ because ``graphs`` changed."""
+    touched: set[str] = set()
+    for store in (new, old):
+        if store is None:
+            continue
+        subjects = _subjects_in(store, graphs)
+        touched |= subjects & topics
+        touched |= _owners(store, subjects - topics) & topics
+    return touched
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,29 +439,70 @@ def update_table(
 
 
 def derive_records(context: DeriveContext) -> dict[str, object]:
-    """The "records" deriver: carry the record table forward and stamp what changed."""
-    previous = RecordTable.load_or_empty(context.previous_dir)
+    """The "records" deriver: carry the record table forward and stamp what changed.
+
+    A full build reads every data source's description; an incremental one reads only those
+    the changed files touch (in the new store or the previous one) and carries the rest over.
+    """
+    started = time.perf_counter()
+    previous_dir = context.previous_dir
+    previous = RecordTable.load_or_empty(previous_dir)
     native = context.store.native
-    classes = data_sources(native)
-    current = {topic: (description_digest(native, topic), kind) for topic, kind in classes.items()}
-    gone = [t for t, r in previous.records.items() if r.live and t not in current]
-    words: dict[str, dict[str, list[list[str]]]] = {}
-    if gone and context.previous_dir is not None:
-        old_path = context.previous_dir / StoreRoot.OXIGRAPH
-        if old_path.exists():
-            old = OxigraphStore(old_path, read_only=True)
-            words = {topic: _last_words(old.native, topic) for topic in gone}
-            del old
+    kinds = data_sources(native)
+    target = Descriptions(context.build_dir / DESCRIPTIONS_FILE)
+    old_descriptions = Descriptions(previous_dir / DESCRIPTIONS_FILE) if previous_dir else None
+    old_store = None
+    if previous_dir is not None and (previous_dir / StoreRoot.OXIGRAPH).exists():
+        old_store = OxigraphStore(previous_dir / StoreRoot.OXIGRAPH, read_only=True)
+    carry = (
+        context.changed_graphs is not None
+        and old_descriptions is not None
+        and old_descriptions.path.exists()
+        and bool(previous.records)
+    )
+    if carry:
+        assert old_descriptions is not None and context.changed_graphs is not None
+        shutil.copyfile(old_descriptions.path, target.path)
+        known = {t for t, r in previous.records.items() if r.live}
+        touched = _touched(
+            native,
+            old_store.native if old_store is not None else None,
+            context.changed_graphs,
+            set(kinds) | set(previous.records),
+        )
+        to_read = {t for t in kinds if t in touched or t not in known}
+    else:
+        to_read = set(kinds)
+    found = descriptions(context.store, to_read, distributions=True)
+    current: dict[str, tuple[str, str]] = {}
+    for topic, kind in kinds.items():
+        if topic in found:
+            current[topic] = (description_digest(topic, found[topic]), kind)
+        else:
+            current[topic] = (previous.records[topic].digest, kind)
+    gone = [t for t, r in previous.records.items() if r.live and t not in kinds]
+    last: dict[str, list[ox.Triple]] = old_descriptions.read(gone) if old_descriptions else {}
+    if old_store is not None:
+        missing = [t for t in gone if t not in last]
+        last.update(descriptions(old_store, missing) if missing else {})
+    del old_store
+    target.write(found, gone)
     table, counts = update_table(
         previous,
         current,
         now=_now_stamp(),
         retention_days=config.tombstone_retention_days(),
-        last_words=words,
+        last_words={t: _words(triples, t) for t, triples in last.items()},
     )
     table.save(context.build_dir)
     live = sum(1 for r in table.records.values() if r.live)
-    return {"records": live, "tombstones": len(table.records) - live, **counts}
+    return {
+        "records": live,
+        "tombstones": len(table.records) - live,
+        **counts,
+        "read": len(found),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,14 +531,23 @@ class RecordFilter:
 
 
 class RecordFeed:
-    """The record table in ``(modified, topic)`` order, with counting and keyset scans."""
+    """The record table in ``(modified, topic)`` order, with counting and keyset scans, and the
+    build's stored descriptions (None: read them from the store)."""
 
-    def __init__(self, table: RecordTable) -> None:
+    def __init__(self, table: RecordTable, stored: Descriptions | None = None) -> None:
         self.table = table
+        self.stored = stored
+        #: What the store says about IRIs the export types (see dcatap.typing_triples), per build.
+        self.typing: TypingCache = {}
         self.entries: list[Record] = sorted(table.records.values(), key=lambda r: r.key)
         self.keys: list[tuple[int, str]] = [r.key for r in self.entries]
         self._live = [r.modified for r in self.entries if r.live]
         self._dead = [r.modified for r in self.entries if not r.live]
+
+    @classmethod
+    def load(cls, build_dir: Path) -> RecordFeed:
+        """The feed of a build (FileNotFoundError if the build has no record table)."""
+        return cls(RecordTable.load(build_dir), Descriptions(build_dir / DESCRIPTIONS_FILE))
 
     @property
     def stamp(self) -> int:
@@ -417,11 +592,6 @@ class RecordFeed:
         for index in range(end - 1, start - 1, -1):
             yield self.entries[index]
 
-    def previous_key(self, record: Record) -> tuple[int, str] | None:
-        """The key just before ``record`` in the whole feed (None if it is the first)."""
-        index = bisect_left(self.keys, record.key)
-        return self.keys[index - 1] if index > 0 else None
-
 
 def _take(records: Iterable[Record], flt: RecordFilter, limit: int) -> Iterator[Record]:
     if limit <= 0:
@@ -433,8 +603,3 @@ def _take(records: Iterable[Record], flt: RecordFilter, limit: int) -> Iterator[
             taken += 1
             if taken >= limit:
                 return
-
-
-def table_path_exists(build_dir: Path) -> bool:
-    """Whether a build directory holds a record table."""
-    return os.path.exists(build_dir / TABLE_FILE)

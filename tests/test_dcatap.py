@@ -16,7 +16,7 @@ from lmickg.dcatap import dcat_ap_triples, iri_ref, validate
 from lmickg.export import catalog_page, export_all
 from lmickg.namespaces import FOAF, ID, RDF
 from lmickg.paging import PageToken, plan_page
-from lmickg.records import RecordFeed, RecordTable
+from lmickg.records import RecordFeed
 from lmickg.store import StoreRoot
 
 from .conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
@@ -28,7 +28,7 @@ def _export(root: Path) -> list[ox.Triple]:
     store_root = StoreRoot(root)
     current = store_root.current_dir()
     assert current is not None
-    return export_all(store_root.open_current(), RecordFeed(RecordTable.load(current)))
+    return export_all(store_root.open_current(), RecordFeed.load(current))
 
 
 def test_export_has_no_dcat_ap_violation(ld_store: Path) -> None:
@@ -62,7 +62,7 @@ def test_tombstones_keep_the_export_conformant(tmp_path: Path) -> None:
     root = StoreRoot(tmp_path / "store")
     current = root.current_dir()
     assert current is not None
-    feed = RecordFeed(RecordTable.load(current))
+    feed = RecordFeed.load(current)
     page = plan_page(feed, PageToken(None, 0, feed.stamp, 100, 0), issued=0)
     assert any(not r.live for r in page.records)
     triples = catalog_page(

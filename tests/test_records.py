@@ -5,13 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS
 
-from lmickg.build import build
+from lmickg.build import BuildResult, build
+from lmickg.dcatap import descriptions
 from lmickg.export import change_type
 from lmickg.namespaces import CHANGETYPE, ID
 from lmickg.records import (
     Record,
+    RecordFeed,
     RecordTable,
     format_stamp,
     parse_stamp,
@@ -19,9 +25,11 @@ from lmickg.records import (
     topic_of_record,
     update_table,
 )
-from lmickg.store import StoreRoot
+from lmickg.store import StoreRoot, from_oxigraph
 
 from .conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 ALPHA = str(ID["source/alpha-survey"])
 BETA = str(ID["source/beta-vacancies"])
@@ -42,15 +50,26 @@ def _catalog(tmp_path: Path) -> Path:
 
 
 def _build(root: Path, catalog: Path, *, full: bool = False) -> RecordTable:
-    build(
+    _build_result(root, catalog, full=full)
+    current = StoreRoot(root).current_dir()
+    assert current is not None
+    return RecordTable.load(current)
+
+
+def _build_result(root: Path, catalog: Path, *, full: bool = False) -> BuildResult:
+    return build(
         [catalog, ONTOLOGY, CATALOG_DESCRIPTION, LINKED_DATA_EXTRA],
         root,
         workers=1,
         incremental=not full,
     )
-    current = StoreRoot(root).current_dir()
-    assert current is not None
-    return RecordTable.load(current)
+
+
+def _graph(triples: list[ox.Triple]) -> Graph:
+    graph = Graph()
+    for t in triples:
+        graph.add((from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)))
+    return graph
 
 
 def test_first_build_lists_every_data_source(ld_store: Path) -> None:
@@ -75,6 +94,51 @@ def test_full_rebuild_of_the_same_files_changes_no_record(tmp_path: Path) -> Non
     second = _build(tmp_path / "store", catalog, full=True)
     assert second.stamp > first.stamp
     assert second.records == first.records
+
+
+def test_stored_descriptions_are_the_store_s(ld_store: Path) -> None:
+    current = StoreRoot(ld_store).current_dir()
+    assert current is not None
+    feed = RecordFeed.load(current)
+    assert feed.stored is not None
+    stored = feed.stored.read(SOURCES)
+    live = descriptions(StoreRoot(ld_store).open_current(), SOURCES, distributions=True)
+    assert set(stored) == SOURCES
+    for topic in SOURCES:
+        assert isomorphic(_graph(stored[topic]), _graph(live[topic])), topic
+    alpha = _graph(stored[ALPHA])
+    assert (URIRef(str(ID["distribution/alpha-table"])), DCAT.accessURL, None) in alpha
+
+
+def test_incremental_build_reads_only_what_changed(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path)
+    first = _build_result(tmp_path / "store", catalog)
+    assert first.derived["records"]["read"] == 5
+    path = catalog / "sources" / "beta-vacancies.ttl"
+    path.write_text(path.read_text().replace("Beta Vacancy Survey", "Beta Survey"))
+    second = _build_result(tmp_path / "store", catalog)
+    assert second.incremental and second.derived["records"]["read"] == 1
+    feed = RecordFeed.load(second.build_dir)
+    assert feed.stored is not None
+    beta = _graph(feed.stored.read([BETA])[BETA])
+    assert (URIRef(BETA), DCTERMS.title, Literal("Beta Survey", lang="en")) in beta
+    # A statement about a distribution, in a file of its own, touches the source that has it.
+    (catalog / "extra.ttl").write_text(
+        "<https://w3id.org/lmickg/id/distribution/alpha-table> "
+        '<http://purl.org/dc/terms/description> "The alpha table."@en .\n'
+    )
+    third = _build_result(tmp_path / "store", catalog)
+    assert third.derived["records"]["read"] == 1
+    table = RecordTable.load(third.build_dir)
+    assert table.records[ALPHA].modified == table.stamp
+    # Removing that file again takes the statement away: the old store says who had it.
+    (catalog / "extra.ttl").unlink()
+    fourth = _build_result(tmp_path / "store", catalog)
+    assert fourth.derived["records"]["read"] == 1
+    assert (
+        RecordTable.load(fourth.build_dir).records[ALPHA].digest
+        == RecordTable.load(second.build_dir).records[ALPHA].digest
+    )
 
 
 def test_edit_updates_only_that_record(tmp_path: Path) -> None:

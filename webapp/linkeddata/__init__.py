@@ -70,7 +70,7 @@ from lmickg.profiles import (
     serialize,
     types_of,
 )
-from lmickg.records import RecordFeed, RecordTable, format_stamp, parse_stamp, topic_of_record
+from lmickg.records import RecordFeed, format_stamp, parse_stamp, topic_of_record
 from lmickg.serving import NoCatalogError, Snapshot
 from lmickg.sitemap import MAX_URLS, entity_path, index_xml, load_entities, urlset_xml
 
@@ -161,7 +161,7 @@ def _snapshot() -> Snapshot:
 
 def _feed(snap: Snapshot) -> RecordFeed:
     def load(s: Snapshot) -> RecordFeed:
-        return RecordFeed(RecordTable.load(s.build_dir))
+        return RecordFeed.load(s.build_dir)
 
     try:
         return snap.artifact("linkeddata.feed", load)
@@ -374,7 +374,7 @@ def _record(snap: Snapshot, path: str, extension: str | None) -> Response:
         [DCAT_AP, LMIC],
         DCAT_AP,
     )
-    body = serialize(record_document(snap.store, record, feed.table), wanted)
+    body = serialize(record_document(snap.store, record, feed), wanted)
     response = Response(body, content_type=_content_type(wanted))
     response.headers["Content-Profile"] = f"<{profile.uri}>"
     response.headers["Last-Modified"] = _http_date(record.modified)
