@@ -241,6 +241,7 @@ _WITH_DISTRIBUTIONS = f"""
 _DISTRIBUTION = ox.NamedNode(str(DCAT.distribution))
 _DISTRIBUTION_CLASS = ox.NamedNode(str(DCAT.Distribution))
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
+_DOCUMENT = ox.NamedNode(str(FOAF.Document))
 
 
 def descriptions(
@@ -380,7 +381,11 @@ def typing_triples(
     out: list[ox.Triple] = [
         ox.Triple(node, rdf_type, cls) for node, classes in expected.items() for cls in classes
     ]
-    stated = _stated(store, sorted(n.value for n in expected), _LABELS, cache)
+    # A landing page or homepage is a web page, not something the store describes: its class
+    # is all DCAT-AP needs, and looking up every source's own page would dominate a page.
+    document = _DOCUMENT
+    described = sorted(n.value for n, classes in expected.items() if classes != {document})
+    stated = _stated(store, described, _LABELS, cache)
     typed = {str(c) for c in _TYPED_CLASSES}
     kinds = sorted(n.value for n, classes in expected.items() if {c.value for c in classes} & typed)
     kinds_stated = _stated(store, kinds, (DCT.type,), cache) if kinds else []
