@@ -393,3 +393,20 @@ def test_harvest_page_for_people(ld_client: FlaskClient) -> None:
     assert twin["records"][0]["page"] == "/en/source/alpha-survey"
     assert {f["type"] for f in twin["formats"]} == set(RDFLIB_FORMATS)
     assert ld_client.get("/de/catalog").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "text"),
+    [
+        ("/fr/catalog?page_size=0", 400, "page_size doit être un nombre entier de 1 à 1000"),
+        ("/fr/catalog?modified_since=hier", 400, "modified_since doit être une date"),
+        ("/en/catalog?page=bogus", 400, "This page link is not valid any more"),
+    ],
+)
+def test_harvest_page_says_what_is_wrong_in_its_language(
+    ld_client: FlaskClient, url: str, status: int, text: str
+) -> None:
+    response = ld_client.get(url)
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert text in response.data.decode()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from rdflib import Graph, Namespace, URIRef
@@ -208,3 +210,25 @@ def test_alternate_links_for_entity_pages(ld_app: Flask) -> None:
             "{{ alternate_links('https://w3id.org/lmickg/id/gap/local-job-vacancies')|length }}"
         )
     assert explicit == "4"
+
+
+def test_every_string_of_the_blueprint_has_a_french_translation() -> None:
+    root = Path(__file__).resolve().parent.parent
+    po = root / "webapp" / "linkeddata" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    sources = [
+        *((path, "python") for path in (root / "webapp" / "linkeddata").glob("*.py")),
+        *(
+            (path, "jinja2")
+            for path in (root / "webapp" / "templates" / "linkeddata").glob("*.html")
+        ),
+    ]
+    found = {
+        message[1] if isinstance(message[1], str) else message[1][0]
+        for path, method in sources
+        for message in extract_from_file(method, str(path))
+    }
+    assert len(found) > 20
+    untranslated = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
+    assert not untranslated

@@ -39,6 +39,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, force_locale
+from flask_babel import gettext as _
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
@@ -98,16 +99,21 @@ _EXPOSED = "Link, Content-Profile, Content-Location, ETag, Last-Modified"
 
 
 class _Problem(Exception):
-    """A client error answered as JSON: what was wrong and what is allowed."""
+    """A client error answered as JSON: what was wrong and what is allowed.
 
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
+    ``parameter`` names the query parameter at fault, so the harvest page can say it again in
+    the page's language.
+    """
+
+    def __init__(self, status: int, message: str, parameter: str | None = None, **extra: Any):
         super().__init__(message)
         self.status = status
+        self.parameter = parameter
         self.extra = extra
 
 
-def _fail(status: int, message: str, **extra: Any) -> NoReturn:
-    raise _Problem(status, message, **extra)
+def _fail(status: int, message: str, parameter: str | None = None, **extra: Any) -> NoReturn:
+    raise _Problem(status, message, parameter, **extra)
 
 
 @bp.errorhandler(_Problem)
@@ -403,7 +409,11 @@ def _page_size(value: str | None) -> int:
     except ValueError:
         size = 0
     if not 1 <= size <= MAX_PAGE_SIZE:
-        _fail(400, f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value!r}")
+        _fail(
+            400,
+            f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, not {value!r}",
+            "page_size",
+        )
     return size
 
 
@@ -416,7 +426,7 @@ def _request_token(feed: RecordFeed, now: float) -> PageToken:
         try:
             since = parse_stamp(since_text)
         except ValueError as error:
-            _fail(400, f"modified_since: {error}")
+            _fail(400, f"modified_since: {error}", "modified_since")
     text = request.args.get("page")
     if text is None:
         size = _page_size(size_text)
@@ -429,6 +439,7 @@ def _request_token(feed: RecordFeed, now: float) -> PageToken:
             _fail(
                 400,
                 f"page: {error}; harvest again from the first page, {request.base_url}",
+                "page",
                 reason=error.reason,
                 first_page=request.base_url,
             )
@@ -439,6 +450,7 @@ def _request_token(feed: RecordFeed, now: float) -> PageToken:
                 400,
                 "page already fixes modified_since and page_size; drop them or start again "
                 "from the first page",
+                "page",
                 first_page=request.base_url,
             )
     purged = feed.table.purged_until
@@ -448,6 +460,7 @@ def _request_token(feed: RecordFeed, now: float) -> PageToken:
             f"deletions up to {format_stamp(purged)} are no longer published "
             f"(tombstones are kept {feed.table.retention_days:g} days); harvest the whole "
             "catalog again, without modified_since",
+            "modified_since",
             first_page=request.base_url,
         )
     return token
@@ -605,15 +618,42 @@ def harvest_page(lang: str) -> Response | str:
     languages = current_app.config.get("LANGUAGES", ("en", "fr"))
     if lang not in languages:
         _fail(404, f"no language {lang!r}; languages: {', '.join(languages)}")
-    view = _harvest_view(lang)
     wants_json = request.path.endswith(".json") or (
         request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     )
     if wants_json:
-        return _finish(jsonify(view), vary="Accept")
+        return _finish(jsonify(_harvest_view(lang)), vary="Accept")
     with force_locale(lang):
+        try:
+            view = _harvest_view(lang)
+        except _Problem as problem:
+            if problem.status >= 500:
+                raise
+            html = render_template(
+                "linkeddata/error.html",
+                lang=lang,
+                status=problem.status,
+                message=_explain(problem),
+                first_page=request.base_url,
+            )
+            return Response(html, status=problem.status, content_type="text/html; charset=utf-8")
         html = render_template("linkeddata/catalog.html", **view)
     return _finish(Response(html, content_type="text/html; charset=utf-8"), vary="Accept")
+
+
+def _explain(problem: _Problem) -> str:
+    """A problem with the harvest page's parameters, said in the page's language."""
+    if problem.parameter == "page_size":
+        return _("page_size must be a whole number from 1 to %(max)s.", max=MAX_PAGE_SIZE)
+    if problem.parameter == "modified_since":
+        if problem.status == 410:
+            return _(
+                "Deletions that old are no longer published: start again without modified_since."
+            )
+        return _("modified_since must be a date such as 2026-12-01, or a date and time.")
+    if problem.parameter == "page":
+        return _("This page link is not valid any more: start again from the first page.")
+    return str(problem)
 
 
 # ---------------------------------------------------------------------------------------------
