@@ -27,8 +27,8 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from .dcatap import dcat_ap_triples
-from .namespaces import DCAT, DCATAP, LMIC_ONTOLOGY, PREFIXES, RDF, SDO
+from .dcatap import construct, dcat_ap_triples, iri_ref
+from .namespaces import DCAT, DCATAP, LMIC_ONTOLOGY, OWL, PREFIXES, RDF, SDO
 from .records import DATA_SOURCE_CLASSES
 from .store import Store, rdf_format, to_oxigraph
 
@@ -43,7 +43,9 @@ __all__ = [
     "ProfileError",
     "choose_profile",
     "entity_profiles",
+    "graph_document",
     "graph_triples",
+    "ontology_graph",
     "render_entity",
     "schema_org_available",
     "serialize",
@@ -228,3 +230,18 @@ def serialize(triples: Iterable[ox.Triple], media_type: str) -> bytes:
 def types_of(description: Graph, iri: str) -> list[str]:
     """The ``rdf:type`` IRIs a description gives ``iri``."""
     return [str(t) for t in description.objects(URIRef(iri), RDF.type)]
+
+
+def graph_document(store: Store, graph: str) -> list[ox.Triple]:
+    """Every triple of the named graph ``graph`` (one catalog file), empty if there is none."""
+    return construct(
+        store, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri_ref(graph)} {{ ?s ?p ?o }} }}"
+    )
+
+
+def ontology_graph(store: Store) -> str | None:
+    """The named graph that declares the lmic: ontology (``ontology/lmic.ttl``), if loaded."""
+    rows = store.select(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ {iri_ref(str(LMIC_ONTOLOGY))} a <{OWL.Ontology}> }} }}"
+    )
+    return str(rows.rows[0]["g"]) if rows.rows else None

@@ -232,3 +232,26 @@ def test_every_string_of_the_blueprint_has_a_french_translation() -> None:
     assert len(found) > 20
     untranslated = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert not untranslated
+
+
+def test_ontology_and_named_graphs_dereference(ld_client: FlaskClient) -> None:
+    root = Path(__file__).resolve().parent.parent
+    ontology = Graph().parse(root / "ontology" / "lmic.ttl", format="turtle")
+    for extension, (media_type, parser) in FORMATS.items():
+        response = ld_client.get(f"/ns.{extension}")
+        assert response.headers["Content-Type"].split(";")[0] == media_type
+        assert isomorphic(Graph().parse(data=response.data, format=parser), ontology)
+    browser = ld_client.get("/ns", headers={"Accept": BROWSER})
+    assert browser.status_code == 200 and browser.headers["Content-Type"].startswith("text/plain")
+    source = root / "tests" / "data" / "catalog" / "sources" / "alpha-survey.ttl"
+    expected = Graph().parse(source, format="turtle")
+    for url in (
+        "/graph/catalog/sources/alpha-survey.ttl",
+        "/graph/catalog/sources/alpha-survey.ttl.nt",
+    ):
+        response = ld_client.get(url)
+        assert response.status_code == 200
+        parser = "nt" if url.endswith(".nt") else "turtle"
+        assert isomorphic(Graph().parse(data=response.data, format=parser), expected)
+    assert ld_client.get("/graph/catalog/sources/no-such-file.ttl").status_code == 404
+    assert ld_client.get("/ns.csv").status_code == 404

@@ -45,7 +45,7 @@ from werkzeug.exceptions import HTTPException
 
 from lmickg.entities import describe, parse_entity_iri
 from lmickg.export import catalog_page, change_type, record_document
-from lmickg.namespaces import CATALOG, DCT, ID
+from lmickg.namespaces import CATALOG, DCT, GRAPH_BASE, ID
 from lmickg.paging import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TOKEN_TTL,
@@ -67,6 +67,8 @@ from lmickg.profiles import (
     ProfileError,
     choose_profile,
     entity_profiles,
+    graph_document,
+    ontology_graph,
     render_entity,
     serialize,
     types_of,
@@ -285,6 +287,50 @@ def _split_extension(rest: str) -> tuple[str, str | None]:
         if rest.endswith(f".{extension}"):
             return rest[: -len(extension) - 1], extension
     return rest, None
+
+
+@bp.get("/ns")
+@bp.get("/ns.<extension>")
+def ontology(extension: str | None = None) -> Response:
+    """The lmic: ontology (``https://w3id.org/lmickg/ns``) as RDF."""
+    if extension is not None and extension not in EXTENSIONS:
+        _fail(
+            404, f"no format {extension!r}; formats: " + ", ".join(f"/ns.{e}" for e in EXTENSIONS)
+        )
+    snap = _snapshot()
+    graph = ontology_graph(snap.store)
+    if graph is None:
+        _fail(404, "this catalog was built without the ontology")
+    return _document(graph_document(snap.store, graph), extension, "/ns")
+
+
+@bp.get("/graph/<path:rest>")
+def named_graph(rest: str) -> Response:
+    """A named graph (one catalog file, ``https://w3id.org/lmickg/graph/...``) as RDF."""
+    snap = _snapshot()
+    graphs = set(snap.store.graphs())
+    path, extension = rest, None
+    if GRAPH_BASE + rest not in graphs:
+        path, extension = _split_extension(rest)
+    if GRAPH_BASE + path not in graphs or extension == "html":
+        _fail(404, f"no graph {GRAPH_BASE}{rest} in this catalog")
+    return _document(graph_document(snap.store, GRAPH_BASE + path), extension, f"/graph/{path}")
+
+
+def _document(triples: list[Any], extension: str | None, path: str) -> Response:
+    """RDF by extension or Accept; browsers get the Turtle as plain text, to read in place."""
+    wanted = _wanted(extension)
+    media_type = wanted or EXTENSIONS["ttl"]
+    body = serialize(triples, media_type)
+    content_type = "text/plain; charset=utf-8" if wanted is None else _content_type(media_type)
+    response = Response(body, content_type=content_type)
+    response.headers["Link"] = _link_header(
+        [
+            (quote(f"{path}.{ext}", safe="/:@-._~!$&'()*+,;="), {"rel": "alternate", "type": m})
+            for ext, m in EXTENSIONS.items()
+        ]
+    )
+    return _finish(response, vary="Accept")
 
 
 @bp.get("/id/<path:rest>")
