@@ -255,3 +255,49 @@ def test_ontology_and_named_graphs_dereference(ld_client: FlaskClient) -> None:
         assert isomorphic(Graph().parse(data=response.data, format=parser), expected)
     assert ld_client.get("/graph/catalog/sources/no-such-file.ttl").status_code == 404
     assert ld_client.get("/ns.csv").status_code == 404
+
+
+@pytest.mark.browser
+def test_harvest_page_in_a_browser(ld_app: Flask) -> None:
+    """Real Chromium: the harvest page pages through records and has no serious axe issue."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    axe = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+    server = make_server("127.0.0.1", 0, ld_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
+            )
+            # axe is injected as a script the page's CSP would refuse.
+            page = browser.new_context(bypass_csp=True, locale="fr-CA").new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/catalog?page_size=2")
+            assert page.url.endswith("/fr/catalog?page_size=2")
+            assert page.locator("h2#harvest").inner_text() == "Moissonner le catalogue"
+            first_rows = page.locator("tbody tr").all_inner_texts()
+            assert len(first_rows) == 2
+            page.get_by_role("link", name="Page suivante").click()
+            page.wait_for_load_state()
+            second_rows = page.locator("tbody tr").all_inner_texts()
+            assert len(second_rows) == 2 and not set(first_rows) & set(second_rows)
+            page.add_script_tag(path=str(axe))
+            result = page.evaluate("async () => await axe.run()")
+            serious = [
+                v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")
+            ]
+            assert not serious, serious
+            browser.close()
+    finally:
+        server.shutdown()
+        thread.join()
