@@ -232,6 +232,10 @@ def _finish(response: Response, *, vary: str) -> Response:
     return response
 
 
+def _quoted(path: str) -> str:
+    return quote(path, safe="/:@-._~!$&'()*+,;=")
+
+
 def _content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
@@ -250,7 +254,7 @@ def _link_header(links: list[tuple[str, dict[str, str]]]) -> str:
 
 
 def _entity_url(path: str, extension: str | None = None, profile: Profile | None = None) -> str:
-    url = quote(f"/id/{path}" + (f".{extension}" if extension else ""), safe="/:@-._~!$&'()*+,;=")
+    url = _quoted(f"/id/{path}" + (f".{extension}" if extension else ""))
     if profile is not None:
         url += "?" + urlencode({"_profile": profile.token})
     return url
@@ -326,7 +330,7 @@ def _document(triples: list[Any], extension: str | None, path: str) -> Response:
     response = Response(body, content_type=content_type)
     response.headers["Link"] = _link_header(
         [
-            (quote(f"{path}.{ext}", safe="/:@-._~!$&'()*+,;="), {"rel": "alternate", "type": m})
+            (_quoted(f"{path}.{ext}"), {"rel": "alternate", "type": m})
             for ext, m in EXTENSIONS.items()
         ]
     )
@@ -350,22 +354,19 @@ def entity(rest: str) -> Response:
         full = describe(snap.store, str(ID[rest]))
         if len(full):
             path, extension, iri, description = rest, None, str(ID[rest]), full
-            ref = parse_entity_iri(iri)
-    if not len(description) or ref is None:
+    if not len(description):
         _fail(
             404,
             f"no entity {iri} in this catalog",
             formats=[f".{e}" for e in EXTENSIONS],
         )
     wanted = _wanted(extension)
-    lang = _language()
-    links = _entity_links(path, ref.kind, ref.key, entity_profiles(types_of(description, iri)))
+    offered = entity_profiles(types_of(description, iri))
+    links = _entity_links(iri, path, offered)
     if wanted is None:
-        target = quote(f"/{lang}/{ref.kind}/{ref.key}", safe="/:@-._~!$&'()*+,;=")
-        response = redirect(target, code=303)
+        response = redirect(_page(iri, _language()), code=303)
         response.headers["Link"] = links
         return _finish(response, vary="Accept, Accept-Language")
-    offered = entity_profiles(types_of(description, iri))
     profile = choose_profile(
         request.args.get("_profile"), request.headers.get("Accept-Profile"), offered, LMIC
     )
@@ -385,7 +386,14 @@ def entity(rest: str) -> Response:
     return _finish(response, vary="Accept, Accept-Profile")
 
 
-def _entity_links(path: str, kind: str, key: str, profiles: list[Profile]) -> str:
+def _page(iri: str, lang: str) -> str:
+    """The path of an entity's HTML page in ``lang``."""
+    path = entity_path(iri, lang)
+    assert path is not None
+    return path
+
+
+def _entity_links(iri: str, path: str, profiles: list[Profile]) -> str:
     links: list[tuple[str, dict[str, str]]] = []
     for profile in profiles:
         for ext, media in EXTENSIONS.items():
@@ -399,10 +407,7 @@ def _entity_links(path: str, kind: str, key: str, profiles: list[Profile]) -> st
             )
     for lang in current_app.config.get("LANGUAGES", ("en", "fr")):
         links.append(
-            (
-                quote(f"/{lang}/{kind}/{key}", safe="/:@-._~!$&'()*+,;="),
-                {"rel": "alternate", "type": "text/html", "hreflang": lang},
-            )
+            (_page(iri, lang), {"rel": "alternate", "type": "text/html", "hreflang": lang})
         )
     return _link_header(links)
 
@@ -414,11 +419,10 @@ def _record(snap: Snapshot, path: str, extension: str | None) -> Response:
     if record is None or topic is None:
         _fail(404, f"no catalog record {ID[path]} in this catalog")
     wanted = _wanted(extension)
-    ref = parse_entity_iri(topic)
     if wanted is None:
-        assert ref is not None
-        target = quote(f"/{_language()}/{ref.kind}/{ref.key}", safe="/:@-._~!$&'()*+,;=")
-        return _finish(redirect(target, code=303), vary="Accept, Accept-Language")
+        return _finish(
+            redirect(_page(topic, _language()), code=303), vary="Accept, Accept-Language"
+        )
     # A record is DCAT-AP through and through: both profiles name the same document.
     profile = choose_profile(
         request.args.get("_profile"),
@@ -624,18 +628,16 @@ def _harvest_view(lang: str) -> dict[str, Any]:
         words = feed.table.tombstones.get(record.topic, {}).get("title", [])
         if record.topic not in titles and words:
             titles[record.topic] = next((v for v, lg in words if lg == lang), words[0][0])
-    records = []
-    for record in page.records:
-        ref = parse_entity_iri(record.topic)
-        records.append(
-            {
-                "topic": record.topic,
-                "title": titles.get(record.topic, record.topic),
-                "status": change_type(record).rsplit("/", 1)[-1].lower(),
-                "modified": format_stamp(record.modified),
-                "page": f"/{lang}/{ref.kind}/{ref.key}" if ref and record.live else None,
-            }
-        )
+    records = [
+        {
+            "topic": record.topic,
+            "title": titles.get(record.topic, record.topic),
+            "status": change_type(record).rsplit("/", 1)[-1].lower(),
+            "modified": format_stamp(record.modified),
+            "page": entity_path(record.topic, lang) if record.live else None,
+        }
+        for record in page.records
+    ]
     return {
         "lang": lang,
         "title": header.get(str(CATALOG), "lmickg"),
