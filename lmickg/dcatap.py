@@ -19,7 +19,7 @@ label in the same document. So the DCAT-AP view of a set of resources is:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -49,6 +49,7 @@ __all__ = [
     "DISTRIBUTION_PROPERTIES",
     "RANGE_CLASSES",
     "DcatApReport",
+    "closure",
     "construct",
     "dcat_ap_triples",
     "dcat_ap_view",
@@ -265,32 +266,43 @@ def descriptions(
             # A triple stated in two files comes back once per graph: keep one.
             by_subject.setdefault(triple.subject, {})[triple] = None
         for iri in batch:
-            out[iri] = _closure(ox.NamedNode(iri), by_subject, distributions)
+            out[iri] = closure(ox.NamedNode(iri), by_subject, distributions=distributions)
     return out
 
 
-def _closure(
-    root: ox.NamedNode, by_subject: dict[object, dict[ox.Triple, None]], distributions: bool
+def closure(
+    root: ox.NamedNode,
+    by_subject: Mapping[object, Iterable[ox.Triple]],
+    *,
+    distributions: bool,
+    depth: int = 3,
 ) -> list[ox.Triple]:
-    found: list[ox.Triple] = []
-    pending: list[object] = [root]
+    """The triples of ``root``'s description in ``by_subject`` (triples grouped by subject):
+    its own, those of blank nodes it reaches ``depth`` levels deep and, with
+    ``distributions``, those of the distributions it links to (and their blank nodes one deep),
+    exactly what :func:`descriptions` asks the store for."""
+    found: dict[ox.Triple, None] = {}
+    pending: list[tuple[object, int, int]] = [(root, 0, depth)]
     seen: set[object] = set()
     while pending:
-        node = pending.pop()
+        node, level, limit = pending.pop()
         if node in seen:
             continue
         seen.add(node)
         for triple in by_subject.get(node, ()):
-            found.append(triple)
+            found[triple] = None
             obj = triple.object
-            if isinstance(obj, ox.BlankNode) or (
+            if isinstance(obj, ox.BlankNode):
+                if level < limit:
+                    pending.append((obj, level + 1, limit))
+            elif (
                 distributions
                 and node == root
                 and triple.predicate == _DISTRIBUTION
                 and isinstance(obj, ox.NamedNode)
             ):
-                pending.append(obj)
-    return found
+                pending.append((obj, 0, 1))
+    return list(found)
 
 
 def _rows(store: Store, query: str) -> Iterable[ox.Triple]:

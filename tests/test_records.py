@@ -12,6 +12,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
 from lmickg.build import BuildResult, build
+from lmickg.catalog import discover
 from lmickg.dcatap import descriptions
 from lmickg.export import change_type
 from lmickg.namespaces import CHANGETYPE, ID
@@ -19,6 +20,7 @@ from lmickg.records import (
     Record,
     RecordFeed,
     RecordTable,
+    file_descriptions,
     format_stamp,
     parse_stamp,
     record_iri,
@@ -27,7 +29,13 @@ from lmickg.records import (
 )
 from lmickg.store import StoreRoot, from_oxigraph
 
-from .conftest import CATALOG_DESCRIPTION, FIXTURE_CATALOG, LINKED_DATA_EXTRA, ONTOLOGY
+from .conftest import (
+    CATALOG_DESCRIPTION,
+    FIXTURE_CATALOG,
+    LINKED_DATA_CATALOG,
+    LINKED_DATA_EXTRA,
+    ONTOLOGY,
+)
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
@@ -108,6 +116,40 @@ def test_stored_descriptions_are_the_store_s(ld_store: Path) -> None:
         assert isomorphic(_graph(stored[topic]), _graph(live[topic])), topic
     alpha = _graph(stored[ALPHA])
     assert (URIRef(str(ID["distribution/alpha-table"])), DCAT.accessURL, None) in alpha
+
+
+def test_files_and_store_give_the_same_descriptions(ld_store: Path) -> None:
+    """A full build reads descriptions from the files, an incremental one from the store."""
+    kinds, from_files = file_descriptions(discover(LINKED_DATA_CATALOG))
+    store = StoreRoot(ld_store).open_current()
+    assert set(kinds) == SOURCES
+    from_store = descriptions(store, SOURCES, distributions=True)
+    for topic in SOURCES:
+        assert isomorphic(_graph(from_files[topic]), _graph(from_store[topic])), topic
+
+
+def test_description_spread_over_files_is_whole(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path)
+    extra = (
+        "<https://w3id.org/lmickg/id/distribution/alpha-table> "
+        '<http://purl.org/dc/terms/description> "The alpha table."@en .\n'
+        "<https://w3id.org/lmickg/id/source/alpha-survey> "
+        '<http://www.w3.org/ns/dcat#keyword> "extra"@en .\n'
+    )
+    (catalog / "extra.ttl").write_text(extra)
+    paths = [catalog, ONTOLOGY, CATALOG_DESCRIPTION, LINKED_DATA_EXTRA]
+    _kinds, found = file_descriptions(discover(paths))
+    alpha = _graph(found[ALPHA])
+    assert (URIRef(ALPHA), DCAT.keyword, Literal("extra", lang="en")) in alpha
+    assert (URIRef(str(ID["distribution/alpha-table"])), DCTERMS.description, None) in alpha
+    assert (URIRef(ALPHA), DCAT.distribution, None) in alpha
+    # The incremental path (the store) agrees: touching the file re-reads alpha, unchanged.
+    first = _build(tmp_path / "store", catalog)
+    (catalog / "extra.ttl").write_text("# the same statements, reformatted\n" + extra)
+    second = _build_result(tmp_path / "store", catalog)
+    assert second.incremental and second.derived["records"]["read"] == 1
+    assert second.derived["records"]["unchanged"] == 5
+    assert RecordTable.load(second.build_dir).records[ALPHA] == first.records[ALPHA]
 
 
 def test_incremental_build_reads_only_what_changed(tmp_path: Path) -> None:
