@@ -20,6 +20,7 @@ A page of ``/catalog`` is one graph:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -49,12 +50,14 @@ from .records import Record, RecordFeed, RecordTable, format_stamp, record_iri
 from .store import Store
 
 __all__ = [
+    "Document",
     "catalog_header",
     "catalog_page",
     "change_type",
     "export_all",
     "record_document",
     "record_triples",
+    "topic_document",
     "topic_triples",
 ]
 
@@ -122,29 +125,63 @@ def _tombstone(record: Record, table: RecordTable) -> list[ox.Triple]:
     return out
 
 
-def topic_triples(
+@dataclass
+class Document:
+    """An export document: triples made here, plus stored descriptions as N-Triples text.
+
+    Stored descriptions stay text: N-Triples pages append them as they are, and so do Turtle
+    pages (N-Triples is a subset of Turtle), which spares parsing and re-serializing thousands
+    of triples per page. Other formats parse them (:func:`lmickg.profiles.serialize_document`).
+    """
+
+    triples: list[ox.Triple] = field(default_factory=list)
+    stored: bytes = b""
+
+    def all_triples(self) -> list[ox.Triple]:
+        """Every triple of the document."""
+        if not self.stored:
+            return list(self.triples)
+        return [*self.triples, *ox.parse(self.stored, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def topic_document(
     store: Store, records: Iterable[Record], feed: RecordFeed, *, dcat_ap: bool
-) -> list[ox.Triple]:
+) -> Document:
     """The descriptions of the records' topics: live ones as the build stored them (from the
     store if it did not), tombstones from what the table remembers."""
     records = list(records)
     live = [r.topic for r in records if r.live]
-    found = feed.stored.read(live) if feed.stored is not None else {}
+    document = Document()
+    references: list[ox.Triple] = []
+    found: set[str] = set()
+    # The build stored the DCAT-AP view, with what it references; the native description
+    # comes from the store.
+    if dcat_ap and feed.stored is not None:
+        document.stored, references, found = feed.stored.read_text(live)
     missing = [t for t in live if t not in found]
     if missing:
-        found.update(descriptions(store, missing, distributions=True))
-    out: list[ox.Triple] = []
-    for topic in live:
-        out.extend(dcat_ap_view(topic, found[topic]) if dcat_ap else found[topic])
+        described = descriptions(store, missing, distributions=True)
+        for topic in missing:
+            triples = dcat_ap_view(topic, described[topic]) if dcat_ap else described[topic]
+            document.triples.extend(triples)
+            references.extend(triples)
     if dcat_ap:
-        out.extend(typing_triples(store, out, feed.typing))
+        document.triples.extend(typing_triples(store, references, feed.typing))
     for record in records:
         if not record.live:
-            out.extend(_tombstone(record, feed.table))
-    return out
+            document.triples.extend(_tombstone(record, feed.table))
+    return document
+
+
+def topic_triples(
+    store: Store, records: Iterable[Record], feed: RecordFeed, *, dcat_ap: bool
+) -> list[ox.Triple]:
+    """The descriptions of the records' topics, as triples (see :func:`topic_document`)."""
+    return topic_document(store, records, feed, dcat_ap=dcat_ap).all_triples()
 
 
 _CATALOG, _SERVICE, _DATASET = _n(CATALOG), _n(DCAT.service), _n(DCAT.dataset)
+_RECORD_LINK, _MEMBER = _n(DCAT.record), _n(HYDRA.member)
 _DATA_SERVICE = str(DCAT.DataService)
 
 
@@ -170,8 +207,8 @@ def catalog_header(store: Store, feed: RecordFeed, *, dcat_ap: bool) -> list[ox.
     out.append(_t(CATALOG, RDF.type, DCAT.Catalog))
     if feed.entries and str(DCT.modified) not in stated:
         out.append(_t(CATALOG, DCT.modified, _when(feed.keys[-1][0])))
-    if feed.entries and str(DCT.issued) not in stated:
-        out.append(_t(CATALOG, DCT.issued, _when(min(r.created for r in feed.entries))))
+    if feed.first_created is not None and str(DCT.issued) not in stated:
+        out.append(_t(CATALOG, DCT.issued, _when(feed.first_created)))
     if dcat_ap:
         out.extend(typing_triples(store, out, feed.typing))
     return out
@@ -185,7 +222,7 @@ def catalog_page(
     view: str,
     link: Callable[[PageToken], str],
     dcat_ap: bool,
-) -> list[ox.Triple]:
+) -> Document:
     """One page of the export: header, records with their topics, Hydra paging links."""
     out = catalog_header(store, feed, dcat_ap=dcat_ap)
     view_iri = view
@@ -205,17 +242,18 @@ def catalog_page(
         out.append(_t(view_iri, HYDRA.previous, link(page.previous)))
     records_part: list[ox.Triple] = []
     for record in page.records:
-        rec = record_iri(record.topic)
-        out.append(_t(CATALOG, DCAT.record, rec))
-        out.append(_t(CATALOG, HYDRA.member, rec))
+        own = record_triples(record, dcat_ap=dcat_ap)
+        rec = own[0].subject
+        out.append(ox.Triple(_CATALOG, _RECORD_LINK, rec))
+        out.append(ox.Triple(_CATALOG, _MEMBER, rec))
         if record.live:
             out.append(_listing(record))
-        records_part.extend(record_triples(record, dcat_ap=dcat_ap))
+        records_part.extend(own)
     out.extend(records_part)
     if dcat_ap:
         out.extend(typing_triples(store, records_part, feed.typing))
-    out.extend(topic_triples(store, page.records, feed, dcat_ap=dcat_ap))
-    return out
+    topics = topic_document(store, page.records, feed, dcat_ap=dcat_ap)
+    return Document([*out, *topics.triples], topics.stored)
 
 
 def export_all(store: Store, feed: RecordFeed, *, dcat_ap: bool = True) -> list[ox.Triple]:

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from .dcatap import construct, dcat_ap_triples, iri_ref
+from .export import Document
 from .namespaces import DCAT, DCATAP, LMIC_ONTOLOGY, OWL, PREFIXES, RDF, SDO
 from .records import DATA_SOURCE_CLASSES
 from .store import Store, rdf_format, to_oxigraph
@@ -49,6 +50,7 @@ __all__ = [
     "render_entity",
     "schema_org_available",
     "serialize",
+    "serialize_document",
     "types_of",
 ]
 
@@ -213,6 +215,16 @@ def render_entity(
 #: Prefixes for serializations: the catalog's, minus ``id:`` (entity keys have slashes, which
 #: Turtle would have to escape in every prefixed name).
 SERIALIZATION_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "id"}
+
+
+def serialize_document(document: Document, media_type: str) -> bytes:
+    """Serialize an export document; stored N-Triples are appended as they are where the format
+    allows it (N-Triples, and Turtle, of which N-Triples is a subset)."""
+    if media_type == N_TRIPLES and document.stored:
+        return serialize(document.triples, media_type) + document.stored
+    if media_type == TURTLE and document.stored:
+        return serialize(document.triples, media_type) + b"\n" + document.stored
+    return serialize(document.all_triples(), media_type)
 
 
 def serialize(triples: Iterable[ox.Triple], media_type: str) -> bytes:

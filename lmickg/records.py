@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -40,7 +41,7 @@ from rdflib import URIRef
 
 from . import config
 from .catalog import CatalogFile, parse_file
-from .dcatap import TypingCache, closure, descriptions
+from .dcatap import RANGE_CLASSES, TypingCache, closure, dcat_ap_view, descriptions
 from .derived import DeriveContext
 from .entities import parse_entity_iri
 from .namespaces import DCAT, DCT, ID, RDF
@@ -71,8 +72,11 @@ _DAY_US = 86_400 * 1_000_000
 #: Blank nodes nest at most this deep under a data source (coverage -> period -> ...).
 _MAX_DEPTH = 4
 _RECORD_PREFIX = "record/"
+_ID = str(ID)
+_RECORDS = _ID + _RECORD_PREFIX
 
 
+@lru_cache(maxsize=4096)
 def format_stamp(stamp: int) -> str:
     """A stamp as an ``xsd:dateTime`` lexical form in UTC, e.g. ``2026-12-03T17:00:00.123456Z``."""
     moment = _EPOCH + timedelta(microseconds=stamp)
@@ -106,9 +110,8 @@ def _now_stamp() -> int:
 
 def record_iri(topic: str) -> URIRef:
     """The IRI of the catalog record about ``topic``: ``…/id/record/<kind>/<key>``."""
-    ref = parse_entity_iri(topic)
-    if ref is not None:
-        return ID[f"{_RECORD_PREFIX}{ref.kind}/{ref.key}"]
+    if parse_entity_iri(topic) is not None:
+        return URIRef(_RECORDS + topic[len(_ID) :])
     # A data source minted outside /id/ (a harvested record, say) still needs a stable name.
     return ID[f"{_RECORD_PREFIX}x/{hashlib.sha256(topic.encode()).hexdigest()[:24]}"]
 
@@ -281,56 +284,104 @@ _ZDICT = (
 
 
 class Descriptions:
-    """The description of every live data source (with its distributions) as of one build.
+    """The DCAT-AP view of every live data source (with its distributions) as of one build.
 
     Written by the "records" deriver, which reads every changed description anyway to digest
     it, and read by servers: a page of the export then costs one indexed read of a local file
-    instead of thousands of term lookups in the store. Each row is compressed N-Triples.
+    instead of thousands of term lookups in the store. Each row is compressed N-Triples of
+    :func:`lmickg.dcatap.dcat_ap_view`.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    _SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS description "
+        "(topic TEXT PRIMARY KEY, body BLOB NOT NULL, refs TEXT NOT NULL) WITHOUT ROWID"
+    )
+
     def _connect(self, *, write: bool) -> sqlite3.Connection:
         if write:
             connection = sqlite3.connect(self.path)
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS description (topic TEXT PRIMARY KEY, body BLOB)"
-            )
+            connection.execute(self._SCHEMA)
             return connection
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
 
+    def usable(self) -> bool:
+        """Whether the file exists and has this version's layout (else it is rewritten)."""
+        if not self.path.exists():
+            return False
+        with closing(self._connect(write=False)) as connection:
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(description)")}
+        return columns == {"topic", "body", "refs"}
+
     def write(self, found: dict[str, list[ox.Triple]], gone: Iterable[str]) -> None:
         """Store ``found`` descriptions and forget the ``gone`` topics, in one transaction."""
+        ranges = _range_predicates()
         rows = []
         for topic, triples in found.items():
             packer = zlib.compressobj(6, zdict=_ZDICT)
             text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-            rows.append((topic, packer.compress(text) + packer.flush()))
+            # What the description points to through a property with a DCAT-AP range: all a
+            # page needs to type its references, without walking every triple again.
+            refs = sorted(
+                {
+                    f"{t.predicate.value} {t.object.value}"
+                    for t in triples
+                    if t.predicate in ranges and isinstance(t.object, ox.NamedNode)
+                }
+            )
+            rows.append((topic, packer.compress(text) + packer.flush(), "\n".join(refs)))
         with closing(self._connect(write=True)) as connection, connection:
             connection.executemany(
-                "INSERT OR REPLACE INTO description (topic, body) VALUES (?, ?)", rows
+                "INSERT OR REPLACE INTO description (topic, body, refs) VALUES (?, ?, ?)", rows
             )
             connection.executemany("DELETE FROM description WHERE topic = ?", [(t,) for t in gone])
 
     def read(self, topics: Iterable[str]) -> dict[str, list[ox.Triple]]:
         """The stored descriptions of ``topics`` (topics without one are left out)."""
+        return {
+            topic: list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+            for topic, text, _refs in self._rows(topics)
+        }
+
+    def read_text(self, topics: Iterable[str]) -> tuple[bytes, list[ox.Triple], set[str]]:
+        """The stored descriptions of ``topics`` as one N-Triples text; their references with
+        a DCAT-AP range as ``(_:ref, property, IRI)`` triples, one per distinct pair (what a
+        page needs to type them); and the topics found."""
+        texts: list[bytes] = []
+        pairs: set[str] = set()
+        found: set[str] = set()
+        for topic, text, refs in self._rows(topics):
+            texts.append(text)
+            found.add(topic)
+            pairs.update(refs.split("\n") if refs else ())
+        anchor = ox.BlankNode("ref")
+        references = []
+        for pair in sorted(pairs):
+            predicate, _, obj = pair.partition(" ")
+            references.append(ox.Triple(anchor, ox.NamedNode(predicate), ox.NamedNode(obj)))
+        return b"".join(texts), references, found
+
+    def _rows(self, topics: Iterable[str]) -> Iterator[tuple[str, bytes, str]]:
         wanted = list(dict.fromkeys(topics))
-        found: dict[str, list[ox.Triple]] = {}
         if not wanted or not self.path.exists():
-            return found
+            return
         with closing(self._connect(write=False)) as connection:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = connection.execute(
-                    f"SELECT topic, body FROM description WHERE topic IN ({marks})", chunk
+                    f"SELECT topic, body, refs FROM description WHERE topic IN ({marks})", chunk
                 )
-                for topic, body in rows:
+                for topic, body, refs in rows:
                     unpacker = zlib.decompressobj(zdict=_ZDICT)
-                    text = unpacker.decompress(body) + unpacker.flush()
-                    found[topic] = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
-        return found
+                    yield topic, unpacker.decompress(body) + unpacker.flush(), refs
+
+
+@cache
+def _range_predicates() -> frozenset[ox.NamedNode]:
+    return frozenset(ox.NamedNode(str(p)) for p in RANGE_CLASSES)
 
 
 def file_descriptions(
@@ -516,7 +567,7 @@ def derive_records(context: DeriveContext) -> dict[str, object]:
     carry = (
         context.changed_graphs is not None
         and old_descriptions is not None
-        and old_descriptions.path.exists()
+        and old_descriptions.usable()
         and bool(previous.records)
     )
     if carry:
@@ -546,7 +597,7 @@ def derive_records(context: DeriveContext) -> dict[str, object]:
         missing = [t for t in gone if t not in last]
         last.update(descriptions(old_store, missing) if missing else {})
     del old_store
-    target.write(found, gone)
+    target.write({t: dcat_ap_view(t, triples) for t, triples in found.items()}, gone)
     table, counts = update_table(
         previous,
         current,
@@ -603,6 +654,8 @@ class RecordFeed:
         self.keys: list[tuple[int, str]] = [r.key for r in self.entries]
         self._live = [r.modified for r in self.entries if r.live]
         self._dead = [r.modified for r in self.entries if not r.live]
+        #: When the oldest record was first listed (the catalog's dct:issued), or None.
+        self.first_created = min((r.created for r in self.entries), default=None)
 
     @classmethod
     def load(cls, build_dir: Path) -> RecordFeed:

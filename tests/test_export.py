@@ -20,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 from werkzeug.serving import make_server
 
@@ -253,6 +254,31 @@ def test_modified_since_older_than_the_kept_tombstones_is_gone(
     response = client.get("/catalog.ttl?modified_since=2000-01-01")
     assert response.status_code == 410
     assert "without modified_since" in response.json["error"]
+
+
+def test_every_format_of_a_page_is_the_same_graph(ld_client: FlaskClient) -> None:
+    first = Graph().parse(data=ld_client.get("/catalog.ttl?page_size=2").data, format="turtle")
+    following = str(first.value(first.value(CATALOG, HYDRA.view), HYDRA.next))
+    token = following.split("page=")[1]
+    graphs = {
+        extension: Graph().parse(
+            data=ld_client.get(f"/catalog.{extension}?page={token}").data,
+            format=RDFLIB_FORMATS[media_type],
+        )
+        for extension, media_type in zip(
+            ["ttl", "nt", "jsonld", "rdf"], RDFLIB_FORMATS, strict=True
+        )
+    }
+    # The view's own IRI names the format it was asked in; everything else is the same.
+    for extension, graph in graphs.items():
+        view = graph.value(CATALOG, HYDRA.view)
+        assert view is not None and f"/catalog.{extension}?" in str(view)
+        graph.remove((CATALOG, HYDRA.view, None))
+        for triple in list(graph.triples((view, None, None))):
+            graph.remove(triple)
+    assert len(graphs["ttl"]) > 50
+    for extension in ("nt", "jsonld", "rdf"):
+        assert isomorphic(graphs[extension], graphs["ttl"]), extension
 
 
 def test_page_links_are_iris_in_rdf_and_http(ld_client: FlaskClient) -> None:

@@ -71,6 +71,7 @@ from lmickg.profiles import (
     ontology_graph,
     render_entity,
     serialize,
+    serialize_document,
     types_of,
 )
 from lmickg.records import RecordFeed, format_stamp, parse_stamp, topic_of_record
@@ -577,8 +578,11 @@ def _catalog_rdf(media_type: str, extension: str | None) -> Response:
     token, page = _plan(feed)
     link = _links_for(request.base_url, request.args.get("_profile") and profile.token)
     view = link(token) if token.cursor is not None or token.backward else link(page.first)
-    triples = catalog_page(snap.store, feed, page, view=view, link=link, dcat_ap=profile is DCAT_AP)
-    response = Response(serialize(triples, media_type), content_type=_content_type(media_type))
+    document = catalog_page(
+        snap.store, feed, page, view=view, link=link, dcat_ap=profile is DCAT_AP
+    )
+    body = serialize_document(document, media_type)
+    response = Response(body, content_type=_content_type(media_type))
     response.headers["Content-Profile"] = f"<{profile.uri}>"
     paging = [(link(page.first), {"rel": "first"}), (link(page.last), {"rel": "last"})]
     if page.next is not None:
