@@ -18,6 +18,11 @@ Stamps are integer microseconds since the epoch and strictly increase from build
 build's stamp is at least the previous one plus one), which is what lets keyset paging over
 ``(modified, topic)`` neither skip nor repeat records while the catalog changes
 (:class:`RecordFeed`, :mod:`lmickg.paging`).
+
+A full build reads every description from the catalog files (:func:`file_descriptions`); an
+incremental one reads from the store only the sources the changed files touch and carries the
+rest over. Each build also keeps every live source's DCAT-AP view (:class:`Descriptions`,
+``records.sqlite``) so servers build export pages without asking the store for them.
 """
 
 from __future__ import annotations
