@@ -301,3 +301,21 @@ def test_harvest_page_in_a_browser(ld_app: Flask) -> None:
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_cors_preflight_allows_profile_negotiation(ld_client: FlaskClient) -> None:
+    for url in (ALPHA, "/catalog.ttl"):
+        response = ld_client.options(
+            url,
+            headers={
+                "Origin": "https://portal.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "accept-profile",
+            },
+        )
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Accept-Profile" in response.headers["Access-Control-Allow-Headers"]
+    plain = ld_client.get(f"{ALPHA}.ttl", headers={"Origin": "https://portal.example"})
+    assert plain.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Link" in plain.headers["Access-Control-Expose-Headers"]

@@ -156,6 +156,19 @@ def _setup(state: BlueprintSetupState) -> None:
     app.add_template_global(alternate_links)
 
 
+@bp.after_request
+def _preflight(response: Response) -> Response:
+    # Browser clients asking for a profile send Accept-Profile, which needs a CORS preflight.
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Accept, Accept-Profile, Accept-Language, If-None-Match, If-Modified-Since"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
