@@ -7,15 +7,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+# Compiled translations (.mo) are build products: made from the .po files by `make setup`.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/*.po webapp/*/translations/*/LC_MESSAGES/*.po))
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
-
-# Message catalogs of every area of the web app (webapp/translations, webapp/*/translations).
-MO_FILES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/*.po webapp/*/translations/*/LC_MESSAGES/*.po))
 
 setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 

@@ -39,8 +39,10 @@ def derivers() -> list[tuple[str, Deriver]]:
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
     from .records import derive_records
     from .sitemap import derive_sitemap
+    from .void import derive_void
 
     return [
+        ("void", derive_void),
         ("records", derive_records),
         ("sitemap", derive_sitemap),
     ]

@@ -35,8 +35,10 @@ __all__ = [
     "DCATAP",
     "DCT",
     "DQV",
+    "ENTAILMENT",
     "EULANG",
     "FOAF",
+    "FORMATS",
     "FREQ",
     "FTYPE",
     "GRAPH_BASE",
@@ -97,6 +99,9 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 IOP = Namespace("https://w3id.org/iadopt/ont/")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+#: Unique URIs for file formats (W3C), used by SPARQL service descriptions.
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 FTYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")

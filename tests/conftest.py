@@ -36,9 +36,21 @@ def fixture_store(built_store: Path) -> Iterator[OxigraphStore]:
 
 
 @pytest.fixture
-def app(built_store: Path) -> Flask:
-    """The web app serving the fixture build."""
-    return create_app({"STORE_ROOT": str(built_store), "TESTING": True})
+def app(built_store: Path) -> Iterator[Flask]:
+    """The web app serving the fixture build (its SPARQL workers stop after the test)."""
+    app = create_app(
+        {
+            "STORE_ROOT": str(built_store),
+            "TESTING": True,
+            # One query worker and a per-app rate budget keep tests light and independent.
+            "SPARQL_WORKERS": 1,
+            "SPARQL_RATE_DB": ":memory:",
+        }
+    )
+    yield app
+    endpoint = app.extensions.get("lmickg_sparql")
+    if endpoint is not None:
+        endpoint.pool.close()
 
 
 @pytest.fixture

@@ -92,7 +92,9 @@ def _uses() -> dict[str, set[str]]:
     uses: dict[str, set[str]] = defaultdict(set)
     this_file = Path(__file__).resolve()
     for path in _files(TURTLE_GLOBS):
-        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        for triple in ox.parse(
+            path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()
+        ):
             for term in (triple.subject, triple.predicate, triple.object):
                 if isinstance(term, ox.Literal):
                     term = term.datatype  # a project datatype counts as a use

@@ -17,6 +17,7 @@ from lmickg.serving import NoCatalogError, ServedCatalog
 
 from .context import install_security_headers
 from .linkeddata import bp as linkeddata_bp
+from .sparql import bp as sparql_bp
 
 __all__ = ["create_app"]
 
@@ -49,4 +50,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Blueprints register here, one per area of the site.
     app.register_blueprint(linkeddata_bp)
+    app.register_blueprint(sparql_bp)
     return app

@@ -38,7 +38,7 @@ from flask import (
     request,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
@@ -78,7 +78,7 @@ from lmickg.records import RecordFeed, format_stamp, parse_stamp, topic_of_recor
 from lmickg.serving import NoCatalogError, Snapshot
 from lmickg.sitemap import MAX_URLS, entity_path, index_xml, load_entities, urlset_xml
 
-from ..context import snapshot
+from ..context import add_translations, snapshot
 
 __all__ = ["alternate_links", "bp"]
 
@@ -142,18 +142,8 @@ def _profile_problem(error: ProfileError) -> Response:
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    app = state.app
-    # French strings of this blueprint live in its own catalog; Flask-Babel merges every
-    # directory listed in BABEL_TRANSLATION_DIRECTORIES, whichever order the app sets it up in.
-    directories = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
-    if str(TRANSLATIONS) not in directories.split(";"):
-        app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{directories};{TRANSLATIONS}"
-    babel = app.extensions.get("babel")
-    if babel is None:
-        Babel(app)
-    elif str(TRANSLATIONS) not in babel.translation_directories:
-        babel.translation_directories.append(str(TRANSLATIONS))
-    app.add_template_global(alternate_links)
+    add_translations(state.app, str(TRANSLATIONS))
+    state.app.add_template_global(alternate_links)
 
 
 @bp.after_request
