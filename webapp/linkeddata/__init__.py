@@ -716,19 +716,12 @@ def _explain(problem: _Problem) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _sitemap_pages(snap: Snapshot) -> list[tuple[str | None, list[tuple[str, str]]]]:
-    """``(entity IRI or None, [(lang, path)])`` for every page the sitemap lists, in order."""
+def _sitemap_pages(snap: Snapshot) -> list[str]:
+    """What the sitemap lists, in order: the site's own pages (paths with ``{lang}``), then
+    every entity IRI of the build."""
 
-    def load(s: Snapshot) -> list[tuple[str | None, list[tuple[str, str]]]]:
-        languages = list(current_app.config.get("LANGUAGES", ("en", "fr")))
-        pages: list[tuple[str | None, list[tuple[str, str]]]] = [
-            (None, [(lang, pattern.format(lang=lang)) for lang in languages])
-            for pattern in SITEMAP_PAGES
-        ]
-        for iri in load_entities(s.build_dir):
-            versions = [(lang, entity_path(iri, lang)) for lang in languages]
-            pages.append((iri, [(lang, p) for lang, p in versions if p is not None]))
-        return pages
+    def load(s: Snapshot) -> list[str]:
+        return [*SITEMAP_PAGES, *load_entities(s.build_dir)]
 
     try:
         return snap.artifact("linkeddata.sitemap", load)
@@ -741,15 +734,20 @@ def _part_size() -> int:
     return int(current_app.config.get("SITEMAP_MAX_URLS", MAX_URLS)) // languages
 
 
-def _urlset(snap: Snapshot, pages: list[tuple[str | None, list[tuple[str, str]]]]) -> Response:
-    feed = _feed(snap)
-    lastmod = {r.topic: r.modified for r in feed.entries if r.live}
-    body = urlset_xml(
-        request.host_url.rstrip("/"),
-        [versions for _, versions in pages],
-        lastmod,
-        [iri or "" for iri, _ in pages],
-    )
+def _urlset(snap: Snapshot, pages: list[str]) -> Response:
+    records = _feed(snap).table.records
+    languages = list(current_app.config.get("LANGUAGES", ("en", "fr")))
+    versions: list[list[tuple[str, str]]] = []
+    lastmod: dict[str, int] = {}
+    for page in pages:
+        if page.startswith("/"):
+            versions.append([(lang, page.format(lang=lang)) for lang in languages])
+            continue
+        versions.append([(lang, _page(page, lang)) for lang in languages])
+        record = records.get(page)
+        if record is not None and record.live:
+            lastmod[page] = record.modified
+    body = urlset_xml(request.host_url.rstrip("/"), versions, lastmod, pages)
     return _finish(Response(body, content_type="application/xml; charset=utf-8"), vary="Host")
 
 
