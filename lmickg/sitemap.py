@@ -28,7 +28,6 @@ __all__ = [
     "entity_path",
     "index_xml",
     "load_entities",
-    "part_count",
     "urlset_xml",
 ]
 
@@ -61,12 +60,6 @@ def entity_path(iri: str, lang: str) -> str | None:
     if ref is None:
         return None
     return quote(f"/{lang}/{ref.kind}/{ref.key}", safe=_SAFE)
-
-
-def part_count(entities: int, languages: int, extra: int) -> int:
-    """How many sitemap files the catalog needs."""
-    urls = entities * languages + extra
-    return max(1, -(-urls // MAX_URLS))
 
 
 def urlset_xml(
