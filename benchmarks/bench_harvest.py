@@ -203,7 +203,7 @@ def run(n_sources: int, work: Path) -> dict[str, object]:
     for name, seconds in offset.items():
         print(
             f"    {name:<7} offset {depths[name]:>7,}  {_ms(seconds)}"
-            f"   keyset p50 / offset = {p50 / seconds:6.2f}x"
+            f"   offset / keyset p50 = {seconds / p50:6.1f}x"
         )
     print(f"\nfull harvest through HTTP following rel=next ({PAGE} per page)")
     print(f"  pages {len(pages):,}   records {count:,}   {harvest_seconds:.1f} s")
