@@ -13,6 +13,9 @@ from rdflib import Graph
 from . import config
 from .build import BuildError, build, validate_paths
 from .catalog import CatalogSyntaxError
+from .dcatap import validate as validate_dcat_ap
+from .export import export_all
+from .records import RecordFeed
 from .store import QueryError, Store, StoreRoot
 from .validation import ValidationReport, short_name
 
@@ -242,3 +245,67 @@ def _table_for(db: Store, text: str) -> str:
         return result.serialize(format="turtle")
     rows = [{k: short_name(v) for k, v in row.items()} for row in result.rows]
     return _render_table(result.variables, rows)
+
+
+@main.command(name="dcat-ap-report")
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+@click.option(
+    "--shapes",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="DCAT-AP 3.0.1 shapes directory (default $LMICKG_DCAT_AP_SHAPES or the tests' copy).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the report.",
+)
+@click.option("--details", is_flag=True, help="List every result, not only the counts.")
+def dcat_ap_report(store: Path | None, shapes: Path | None, fmt: str, details: bool) -> None:
+    """Check the whole catalog export against the official DCAT-AP 3.0.1 shapes.
+
+    Counts violations (shapes.ttl, range.ttl) and recommended-property warnings
+    (shapes_recommended.ttl). Exit status: 0 conformant, 1 violations, 2 nothing to check.
+    """
+    root = StoreRoot(store or config.store_root())
+    try:
+        db = root.open_current()
+        build_dir = root.current_dir()
+        assert build_dir is not None
+        feed = RecordFeed.load(build_dir)
+        report = validate_dcat_ap(export_all(db, feed), shapes or config.dcat_ap_shapes())
+    except FileNotFoundError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    summary = report.summary()
+    if fmt == "json":
+        if details:
+            summary["results"] = {
+                "violations": [list(r) for r in report.violations],
+                "warnings": [list(r) for r in report.warnings],
+            }
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        records = sum(1 for r in feed.entries if r.live)
+        click.echo(f"DCAT-AP 3.0.1 check of the export of {records} catalog record(s)")
+        for label, key in (
+            ("violations", "violations_by_property"),
+            ("warnings", "warnings_by_property"),
+        ):
+            click.echo(f"  {label}: {summary[label]}")
+            for path, count in summary[key].items():  # type: ignore[attr-defined]
+                click.echo(f"    {count:>6}  {path}")
+        if details:
+            for severity, rows in (("Violation", report.violations), ("Warning", report.warnings)):
+                for cls, path, message in rows:
+                    click.echo(f"  {severity}: {cls} {path}: {message}")
+    sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)

@@ -19,7 +19,7 @@ from rdflib.term import Node as RdfNode
 
 from .entities import describe, parse_entity_iri
 from .labels import labels_of
-from .namespaces import DCAT, DCAT3, DCT, FOAF, ID, LMIC, PREFIXES, PROV, RDF, RDFS, SKOS
+from .namespaces import DCAT, DCT, FOAF, ID, LMIC, PREFIXES, PROV, RDF, RDFS, SKOS
 from .store import Store, to_oxigraph
 
 if TYPE_CHECKING:
@@ -478,9 +478,7 @@ def entity_view(store: Store, iri: str, index: SearchIndex | None = None) -> Ent
         sections["providers"] = _providers(store, iri)
     if str(DCT.Location) in types:
         sections["geography"] = _geography(store, iri, index)
-    if any(
-        t in types for t in (str(DCAT.Dataset), str(DCAT3.DatasetSeries), str(DCAT.DataService))
-    ):
+    if any(t in types for t in (str(DCAT.Dataset), str(DCAT.DatasetSeries), str(DCAT.DataService))):
         sections["addressed"] = _addressed(store, iri)
         distributions = [
             n.iri for s in statements if s.predicate == str(DCAT.distribution) for n in s.values

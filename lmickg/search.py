@@ -49,7 +49,7 @@ import numpy.typing as npt
 import pyoxigraph as ox
 
 from .labels import pick_label
-from .namespaces import DCAT, DCAT3, DCT, LMIC, PREFIXES, SKOS
+from .namespaces import DCAT, DCT, LMIC, PREFIXES, SKOS
 from .store import OxigraphStore, solutions
 
 if TYPE_CHECKING:
@@ -321,7 +321,7 @@ class SearchResponse:
 # ---------------------------------------------------------------------------------------------
 
 _PREFIX_LINES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-SOURCE_TYPES = (DCAT.Dataset, DCAT3.DatasetSeries, DCAT.DataService)
+SOURCE_TYPES = (DCAT.Dataset, DCAT.DatasetSeries, DCAT.DataService)
 
 
 def _rows(store: ox.Store, query: str) -> Iterable[ox.QuerySolution]:

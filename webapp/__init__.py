@@ -17,6 +17,7 @@ from lmickg.serving import NoCatalogError, ServedCatalog
 
 from .context import install_security_headers
 from .i18n import init_i18n
+from .linkeddata import bp as linkeddata_bp
 from .site import site
 from .sparql import bp as sparql_bp
 
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
+    app.register_blueprint(linkeddata_bp)
     app.register_blueprint(sparql_bp)
     app.register_blueprint(site)
     return app

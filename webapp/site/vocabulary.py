@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 
 from lmickg.namespaces import (
     DCAT,
-    DCAT3,
     DCT,
     DQV,
     FOAF,
@@ -100,7 +99,7 @@ KINDS = {
 #: Standard classes and concepts the catalog's data does not label (shown as types and values).
 VALUES = {
     str(DCAT.Dataset): _l("Dataset"),
-    str(DCAT3.DatasetSeries): _l("Dataset series"),
+    str(DCAT.DatasetSeries): _l("Dataset series"),
     str(DCAT.DataService): _l("Data service"),
     str(DCAT.Distribution): _l("Distribution"),
     str(DCAT.Catalog): _l("Catalog"),
@@ -152,7 +151,7 @@ PREDICATES = {
     str(DCAT.startDate): _l("Start"),
     str(DCAT.endDate): _l("End"),
     str(DCAT.mediaType): _l("Media type"),
-    str(DCAT3.inSeries): _l("In series"),
+    str(DCAT.inSeries): _l("In series"),
     str(SKOS.prefLabel): _l("Name"),
     str(SKOS.altLabel): _l("Also called"),
     str(SKOS.definition): _l("Definition"),
