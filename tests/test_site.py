@@ -90,6 +90,14 @@ def test_entity_pages_show_their_entity(client: FlaskClient, path: str, text: st
     assert data["rdf"]["turtle"].strip()
 
 
+@pytest.mark.parametrize(("path", "text"), ENTITIES[:6])
+def test_raw_rdf_links_resolve(client: FlaskClient, path: str, text: str) -> None:
+    turtle = client.get(f"/id/{path}.ttl")
+    assert turtle.status_code == 200 and turtle.mimetype == "text/turtle"
+    page = client.get(f"/id/{path}", headers={"Accept": "text/html"})
+    assert page.status_code == 303 and urlsplit(page.headers["Location"]).path == f"/en/{path}"
+
+
 def test_french_labels_in_french_pages(client: FlaskClient) -> None:
     body = client.get("/fr/source/alpha-survey").get_data(as_text=True)
     assert "Enquête Alpha sur l&#39;emploi au Québec" in body
