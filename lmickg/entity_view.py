@@ -148,6 +148,15 @@ def _literal(term: Literal) -> Node:
     )
 
 
+def _value_node(term: RdfNode) -> Node:
+    """A literal or IRI as a Node; a blank node (here only ever nested data) as an empty one."""
+    if isinstance(term, Literal):
+        return _literal(term)
+    if isinstance(term, URIRef):
+        return _iri_node(str(term))
+    return Node()
+
+
 def _iri_node(iri: str) -> Node:
     ref = parse_entity_iri(iri)
     return Node(iri=iri, kind=ref.kind if ref else None, key=ref.key if ref else None)
@@ -163,10 +172,7 @@ def _statements(graph: Graph, subject: RdfNode, depth: int = 0) -> list[Statemen
         elif isinstance(value, BNode) and (value, RDF.first, None) in graph:
             # An RDF list (xkos:levels): its members, in the list's order.
             ordered.add(str(predicate))
-            nodes += [
-                _literal(item) if isinstance(item, Literal) else _iri_node(str(item))
-                for item in _list_items(graph, value)
-            ]
+            nodes += [_value_node(item) for item in _list_items(graph, value)]
         elif isinstance(value, BNode):
             nested = _statements(graph, value, depth + 1) if depth < 4 else []
             nodes.append(Node(statements=nested))
@@ -186,10 +192,7 @@ def _list_members(store: Store, iri: str, predicate: str) -> list[Node]:
         "?list rdf:rest* ?mid . ?mid rdf:rest* ?cell . ?cell rdf:first ?item } "
         "GROUP BY ?cell ?item ORDER BY ?position"
     )
-    return [
-        _literal(row["item"]) if isinstance(row["item"], Literal) else _iri_node(str(row["item"]))
-        for row in rows
-    ]
+    return [_value_node(row["item"]) for row in rows]
 
 
 def _list_items(graph: Graph, head: RdfNode) -> list[RdfNode]:
@@ -301,13 +304,13 @@ def _assessments(store: Store, iri: str) -> list[dict[str, Any]]:
         if predicate == DCT.date:
             entry["date"] = str(value)
         elif predicate == LMIC.status:
-            entry["status"] = _iri_node(str(value))
+            entry["status"] = _value_node(value)
         elif predicate == LMIC.addressedBy:
-            entry["addressed_by"].append(_iri_node(str(value)))
+            entry["addressed_by"].append(_value_node(value))
         elif predicate == PROV.wasAttributedTo:
-            entry["attributed_to"].append(_iri_node(str(value)))
+            entry["attributed_to"].append(_value_node(value))
         elif predicate == PROV.wasDerivedFrom:
-            entry["derived_from"].append(_iri_node(str(value)))
+            entry["derived_from"].append(_value_node(value))
         elif predicate == DCT.description and isinstance(value, Literal):
             entry["descriptions"][value.language or "en"] = str(value)
     for entry in found.values():
@@ -342,7 +345,9 @@ def _providers(store: Store, iri: str) -> dict[str, Any]:
             by_coverage = coverages.setdefault(str(row["s"]), {})
             props = by_coverage.setdefault(str(row["c"]), {})
             value = row["o"]
-            node = _literal(value) if isinstance(value, Literal) else _iri_node(str(value))
+            if isinstance(value, BNode):
+                continue  # nested detail (a period, a note): the source's own page shows it
+            node = _value_node(value)
             props.setdefault(str(row["p"]), []).append(node)
     defaults: dict[str, dict[str, list[Node]]] = {}
     if sources:
@@ -353,7 +358,7 @@ def _providers(store: Store, iri: str) -> dict[str, Any]:
         )
         for row in rows:
             defaults.setdefault(str(row["s"]), {}).setdefault(str(row["p"]), []).append(
-                _iri_node(str(row["o"]))
+                _value_node(row["o"])
             )
     providers = []
     for source in sources:

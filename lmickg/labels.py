@@ -7,6 +7,7 @@ says which language it actually returned so a page can mark a fallback with a ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from rdflib import Literal, URIRef
@@ -20,6 +21,7 @@ LANGUAGES = ("en", "fr")
 #: Where a label comes from, best first.
 LABEL_PREDICATES = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label, SKOS.notation)
 _CHUNK = 300
+_UNSAFE = re.compile(r'[\s<>"{}|^`\\]')
 
 
 def pick_label(labels: Mapping[str, str], lang: str) -> tuple[str, str]:
@@ -34,12 +36,13 @@ def pick_label(labels: Mapping[str, str], lang: str) -> tuple[str, str]:
 
 def labels_of(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
     """Every IRI's labels by language (``""`` for untagged text); IRIs without one are absent."""
-    wanted = sorted({str(i) for i in iris})
+    # Only absolute IRIs that can be written in a query (never a blank node's id).
+    wanted = sorted({str(i) for i in iris if ":" in str(i) and not _UNSAFE.search(str(i))})
     rank = {str(p): n for n, p in enumerate(LABEL_PREDICATES)}
     best: dict[str, dict[str, tuple[int, str]]] = {}
     predicates = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
     for start in range(0, len(wanted), _CHUNK):
-        values = " ".join(f"<{i}>" for i in wanted[start : start + _CHUNK] if ">" not in i)
+        values = " ".join(f"<{i}>" for i in wanted[start : start + _CHUNK])
         if not values:
             continue
         rows = store.select(

@@ -440,6 +440,11 @@ def test_catalog_text_is_escaped(hostile_client: FlaskClient, url: str) -> None:
         assert "alert('x')" in json.loads(block)["name"]
 
 
+def test_nested_blank_nodes_in_coverages_render(hostile_client: FlaskClient) -> None:
+    for url in ("/en/variable/employment", "/fr/source/hostile", "/en/source/hostile.json"):
+        assert hostile_client.get(url).status_code == 200, url
+
+
 def test_hostile_json_is_plain_text(hostile_client: FlaskClient) -> None:
     data = hostile_client.get("/en/search.json?q=zeta").get_json()
     assert data["results"][0]["title"] == "Zeta <script>alert('x')</script> survey"
