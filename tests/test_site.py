@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from lmickg.build import build
+from lmickg.store import OxigraphStore
 from webapp import create_app
 
 HERE = Path(__file__).resolve().parent
@@ -78,6 +79,27 @@ def test_every_page_and_its_json_twin(client: FlaskClient, page: str, lang: str)
     assert negotiated.mimetype == "application/json"
     assert negotiated.get_json() == twin.get_json()
     assert "Accept" in html.headers.get("Vary", "")
+
+
+def test_every_entity_of_the_build_has_a_page(
+    client: FlaskClient, fixture_store: OxigraphStore
+) -> None:
+    from lmickg.entities import parse_entity_iri
+
+    rows = fixture_store.select(
+        "SELECT DISTINCT ?s WHERE { ?s ?p ?o . "
+        "FILTER(isIRI(?s) && STRSTARTS(STR(?s), 'https://w3id.org/lmickg/id/')) }"
+    )
+    refs = [parse_entity_iri(str(row["s"])) for row in rows]
+    assert len(refs) > 100
+    failures = []
+    for ref in refs:
+        assert ref is not None
+        for lang in ("en", "fr"):
+            response = client.get(f"/{lang}/{ref.kind}/{ref.key}")
+            if response.status_code != 200:
+                failures.append((ref.kind, ref.key, lang, response.status_code))
+    assert failures == []
 
 
 @pytest.mark.parametrize(("path", "text"), ENTITIES)
