@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from lmickg.build import build
@@ -483,3 +484,21 @@ def test_query_string_survives_round_trip(client: FlaskClient) -> None:
     assert data["query"]["filters"] == {"geo": ["35", "24"]}
     html_link = data["links"]["html"]
     assert parse_qs(urlsplit(html_link).query) == {"q": ["l'emploi à Québec"], "geo": ["35", "24"]}
+
+
+def test_label_helper_for_other_templates(app: Flask) -> None:
+    with app.test_request_context("/fr/search"):
+        app.preprocess_request()
+        helpers = {}
+        for processor in app.template_context_processors[None]:
+            helpers.update(processor())
+        label = helpers["label"]
+        assert str(label({"en": "Women", "fr": "Femmes"})) == "Femmes"
+        assert str(label({"en": "Only <English>"})) == (
+            '<span lang="en" class="fallback">Only &lt;English&gt;</span>'
+        )
+        assert helpers["localized"]({"en": "Only English"}) == {
+            "text": "Only English",
+            "lang": "en",
+        }
+        assert helpers["lang"] == "fr" and helpers["switch_url"] == "/en/search"

@@ -100,17 +100,6 @@ def _label_html(labels: Mapping[str, str] | None, fallback: str = "") -> Markup:
     return escape(text)
 
 
-def _query(**changes: Any) -> str:
-    """The current query string with some parameters replaced (a value of None removes it)."""
-    args = request.args.to_dict(flat=False)
-    for name, value in changes.items():
-        if value is None:
-            args.pop(name, None)
-        else:
-            args[name] = value if isinstance(value, list) else [str(value)]
-    return urlencode([(k, v) for k, vs in args.items() for v in vs])
-
-
 def add_translations(app: Flask, directory: Path) -> None:
     """Merge another ``translations/`` directory into the app's message catalogs."""
     compile_catalogs(directory)
@@ -156,7 +145,6 @@ def init_i18n(app: Flask) -> None:
             "switch_url": switch_url(other),
             "label": _label_html,
             "localized": localized,
-            "query_with": _query,
         }
 
     @app.after_request
