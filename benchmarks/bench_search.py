@@ -342,6 +342,9 @@ def main() -> None:
         "--workdir", type=Path, default=None, help="keep the catalog and store here"
     )
     parser.add_argument(
+        "--reuse", action="store_true", help="measure the store already built in --workdir"
+    )
+    parser.add_argument(
         "--serve-child", nargs=2, metavar=("ROOT", "REQUESTS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
