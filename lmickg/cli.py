@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from .validation import ValidationReport, short_name
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+#: The WSGI application `lmickg serve` runs.
+WSGI_APP = "webapp:create_app()"
 
 
 def _print_report(report: ValidationReport, fmt: str) -> None:
@@ -179,6 +182,59 @@ def query(query: str, store: Path | None, fmt: str) -> None:
     except ValueError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Worker processes (each loads the search index once per build).",
+)
+@click.option("--timeout", type=click.IntRange(5, 3600), default=60, show_default=True)
+def serve(store: Path | None, host: str, port: int, workers: int, timeout: int) -> None:
+    """Serve the web catalog under gunicorn (a production WSGI server)."""
+    root = store or config.store_root()
+    if StoreRoot(root).current_id() is None:
+        click.echo(f"error: no catalog built in {root}; run `lmickg build` first", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    # The app is named, not imported: the core never imports the web package. Workers read
+    # the store root from the environment (create_app maps LMICKG_STORE_ROOT to STORE_ROOT).
+    os.environ["LMICKG_STORE_ROOT"] = str(Path(root).resolve())
+    from gunicorn.app.base import BaseApplication
+    from gunicorn.util import import_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "timeout": timeout,
+                "accesslog": "-",
+                # Threads share one worker's memory-mapped search index.
+                "worker_class": "gthread",
+                "threads": 4,
+                # One control socket per user home would make two servers on a machine clash.
+                "control_socket_disable": True,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> object:
+            return import_app(WSGI_APP)
+
+    click.echo(f"serving {root} on http://{host}:{port}/ with {workers} worker(s)", err=True)
+    Server().run()
 
 
 def _table_for(db: Store, text: str) -> str:

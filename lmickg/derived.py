@@ -38,6 +38,7 @@ def derivers() -> list[tuple[str, Deriver]]:
     """The derived-artifact builders, in the order the build runs them."""
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
     from .records import derive_records
+    from .search import derive_search
     from .sitemap import derive_sitemap
     from .void import derive_void
 
@@ -45,4 +46,5 @@ def derivers() -> list[tuple[str, Deriver]]:
         ("void", derive_void),
         ("records", derive_records),
         ("sitemap", derive_sitemap),
+        ("search", derive_search),
     ]

@@ -16,7 +16,9 @@ from lmickg import config as core_config
 from lmickg.serving import NoCatalogError, ServedCatalog
 
 from .context import install_security_headers
+from .i18n import init_i18n
 from .linkeddata import bp as linkeddata_bp
+from .site import site
 from .sparql import bp as sparql_bp
 
 __all__ = ["create_app"]
@@ -38,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.extensions["lmickg"] = ServedCatalog(app.config["STORE_ROOT"])
     install_security_headers(app)
+    init_i18n(app)
 
     @app.get("/health")
     def health() -> Any:
@@ -51,4 +54,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Blueprints register here, one per area of the site.
     app.register_blueprint(linkeddata_bp)
     app.register_blueprint(sparql_bp)
+    app.register_blueprint(site)
     return app
