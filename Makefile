@@ -14,7 +14,7 @@ PORT   ?= 8000
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps build run serve lint typecheck pytest test bench clean
+.PHONY: setup system-deps messages build run serve lint typecheck pytest test bench clean
 
 setup: $(STAMP) $(NPM_STAMP) $(MO_FILES)
 
@@ -30,6 +30,13 @@ $(NPM_STAMP): package.json package-lock.json
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# After changing the site's UI strings: refresh its template and French catalog, then translate.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F webapp/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project lmickg -o webapp/translations/messages.pot webapp/i18n.py webapp/site webapp/templates/base.html webapp/templates/site
+	$(BIN)/pybabel -q update -i webapp/translations/messages.pot -d webapp/translations \
+	  --no-fuzzy-matching --width 100
 
 # Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
 system-deps:

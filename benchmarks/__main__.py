@@ -6,6 +6,7 @@ import importlib
 import sys
 
 BENCHMARKS = ["bench_build", "bench_sparql", "bench_analysis"]
+BENCHMARKS = ["bench_build", "bench_sparql", "bench_harvest"]
 
 if __name__ == "__main__":
     names = sys.argv[1:] or BENCHMARKS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from datetime import date, datetime
@@ -15,6 +16,8 @@ from . import config
 from .build import BuildError, build, validate_paths
 from .catalog import CatalogSyntaxError
 from .coverage import load_analysis
+from .dcatap import validate as validate_dcat_ap
+from .export import export_all
 from .labels import labels_in
 from .lineage import (
     EVENT_LABELS,
@@ -39,12 +42,15 @@ from .queries import (
     result_csv,
     result_json,
 )
+from .records import RecordFeed
 from .store import QueryError, Store, StoreRoot
 from .validation import ValidationReport, short_name
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+#: The WSGI application `lmickg serve` runs.
+WSGI_APP = "webapp:create_app()"
 
 
 def _print_report(report: ValidationReport, fmt: str) -> None:
@@ -423,6 +429,59 @@ def lineage(
         click.echo(_lineage_text(graph, iri, lang))
 
 
+@main.command()
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Worker processes (each loads the search index once per build).",
+)
+@click.option("--timeout", type=click.IntRange(5, 3600), default=60, show_default=True)
+def serve(store: Path | None, host: str, port: int, workers: int, timeout: int) -> None:
+    """Serve the web catalog under gunicorn (a production WSGI server)."""
+    root = store or config.store_root()
+    if StoreRoot(root).current_id() is None:
+        click.echo(f"error: no catalog built in {root}; run `lmickg build` first", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    # The app is named, not imported: the core never imports the web package. Workers read
+    # the store root from the environment (create_app maps LMICKG_STORE_ROOT to STORE_ROOT).
+    os.environ["LMICKG_STORE_ROOT"] = str(Path(root).resolve())
+    from gunicorn.app.base import BaseApplication
+    from gunicorn.util import import_app
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "timeout": timeout,
+                "accesslog": "-",
+                # Threads share one worker's memory-mapped search index.
+                "worker_class": "gthread",
+                "threads": 4,
+                # One control socket per user home would make two servers on a machine clash.
+                "control_socket_disable": True,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> object:
+            return import_app(WSGI_APP)
+
+    click.echo(f"serving {root} on http://{host}:{port}/ with {workers} worker(s)", err=True)
+    Server().run()
+
+
 def _table_for(db: Store, text: str) -> str:
     result = db.query(text)
     if isinstance(result, bool):
@@ -431,3 +490,67 @@ def _table_for(db: Store, text: str) -> str:
         return result.serialize(format="turtle")
     rows = [{k: short_name(v) for k, v in row.items()} for row in result.rows]
     return _render_table(result.variables, rows)
+
+
+@main.command(name="dcat-ap-report")
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+@click.option(
+    "--shapes",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="DCAT-AP 3.0.1 shapes directory (default $LMICKG_DCAT_AP_SHAPES or the tests' copy).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the report.",
+)
+@click.option("--details", is_flag=True, help="List every result, not only the counts.")
+def dcat_ap_report(store: Path | None, shapes: Path | None, fmt: str, details: bool) -> None:
+    """Check the whole catalog export against the official DCAT-AP 3.0.1 shapes.
+
+    Counts violations (shapes.ttl, range.ttl) and recommended-property warnings
+    (shapes_recommended.ttl). Exit status: 0 conformant, 1 violations, 2 nothing to check.
+    """
+    root = StoreRoot(store or config.store_root())
+    try:
+        db = root.open_current()
+        build_dir = root.current_dir()
+        assert build_dir is not None
+        feed = RecordFeed.load(build_dir)
+        report = validate_dcat_ap(export_all(db, feed), shapes or config.dcat_ap_shapes())
+    except FileNotFoundError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    summary = report.summary()
+    if fmt == "json":
+        if details:
+            summary["results"] = {
+                "violations": [list(r) for r in report.violations],
+                "warnings": [list(r) for r in report.warnings],
+            }
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        records = sum(1 for r in feed.entries if r.live)
+        click.echo(f"DCAT-AP 3.0.1 check of the export of {records} catalog record(s)")
+        for label, key in (
+            ("violations", "violations_by_property"),
+            ("warnings", "warnings_by_property"),
+        ):
+            click.echo(f"  {label}: {summary[label]}")
+            for path, count in summary[key].items():  # type: ignore[attr-defined]
+                click.echo(f"    {count:>6}  {path}")
+        if details:
+            for severity, rows in (("Violation", report.violations), ("Warning", report.warnings)):
+                for cls, path, message in rows:
+                    click.echo(f"  {severity}: {cls} {path}: {message}")
+    sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)

@@ -39,10 +39,16 @@ def derivers() -> list[tuple[str, Deriver]]:
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
     from .coverage import derive_coverage
     from .lineage import derive_lineage
+    from .records import derive_records
+    from .search import derive_search
+    from .sitemap import derive_sitemap
     from .void import derive_void
 
     return [
         ("void", derive_void),
         ("coverage", derive_coverage),
         ("lineage", derive_lineage),
+        ("records", derive_records),
+        ("sitemap", derive_sitemap),
+        ("search", derive_search),
     ]

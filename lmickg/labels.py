@@ -1,8 +1,15 @@
-"""Human labels for IRIs, in English and French, read from the catalog in bulk.
+"""Human-readable labels of IRIs, in English and French, read from the catalog in bulk.
 
-Pages, diagrams and exports show labels, not IRIs. A label is the first of ``skos:prefLabel``,
-``dct:title``, ``foaf:name``, ``rdfs:label`` in the wanted language, then in English, then
-without language; failing all, the IRI's last path segment.
+Pages, diagrams and exports show labels, not IRIs. Catalog content is bilingual but not always
+complete: a French label may be missing. Two ways to choose one:
+
+- :func:`labels_of` + :func:`pick_label` for pages that mark a fallback: the label in the page
+  language, else the other language, and which language it actually is (for a ``lang``
+  attribute);
+- :func:`labels_in` / :func:`pick` for tables, diagrams and exports: the label in the wanted
+  language, else English, else untagged, else the IRI's last path segment.
+
+A label is the first of :data:`LABEL_PREDICATES` that the IRI has in a language.
 """
 
 from __future__ import annotations
@@ -12,15 +19,27 @@ import re
 from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.util import from_n3
 
 from .namespaces import DCT, FOAF, RDFS, SKOS
 from .store import OxigraphStore, Store
 
-__all__ = ["LABEL_PROPERTIES", "all_labels", "fallback_label", "label_map", "pick"]
+__all__ = [
+    "LABEL_PREDICATES",
+    "LANGUAGES",
+    "all_labels",
+    "fallback_label",
+    "label_map",
+    "labels_in",
+    "labels_of",
+    "pick",
+    "pick_label",
+]
 
-LABEL_PROPERTIES = (SKOS.prefLabel, DCT.title, FOAF.name, RDFS.label)
+LANGUAGES = ("en", "fr")
+#: Where a label comes from, best first.
+LABEL_PREDICATES = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label, SKOS.notation)
 _CHUNK = 400
 _SAFE_IRI = re.compile(r"^[^\s<>\"{}|\\^`]+$")
 
@@ -32,15 +51,16 @@ def fallback_label(iri: str) -> str:
 
 def label_map(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
     """For each IRI, its label by language (``""`` for a label without language)."""
-    wanted = sorted({i for i in iris if i and _SAFE_IRI.match(i)})
-    rank = {str(p): n for n, p in enumerate(LABEL_PROPERTIES)}
+    # Only absolute IRIs that can be written in a query (never a blank node's id).
+    wanted = sorted({s for s in map(str, iris) if ":" in s and _SAFE_IRI.match(s)})
+    rank = {str(p): n for n, p in enumerate(LABEL_PREDICATES)}
     best: dict[str, dict[str, tuple[int, str]]] = {}
-    properties = ", ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    properties = ", ".join(f"<{p}>" for p in LABEL_PREDICATES)
     for start in range(0, len(wanted), _CHUNK):
         # The IRIs come from the store itself (checked above), never from a request.
         values = " ".join(f"<{iri}>" for iri in wanted[start : start + _CHUNK])
         # Properties filtered rather than given as VALUES: Oxigraph then walks each subject's
-        # triples (milliseconds) instead of every triple of four properties (seconds).
+        # triples (milliseconds) instead of every triple of the label properties (seconds).
         rows = store.select(
             f"SELECT ?s ?p ?label WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?label "
             f"FILTER(?p IN ({properties}) && isLiteral(?label)) }}"
@@ -57,6 +77,29 @@ def label_map(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
     return {s: {lang: text for lang, (_, text) in langs.items()} for s, langs in best.items()}
 
 
+def labels_of(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Every IRI's labels by language, for :func:`pick_label`; IRIs without one are absent."""
+    out: dict[str, dict[str, str]] = {}
+    for iri, labels in label_map(store, iris).items():
+        # An untagged label (a notation, a name given once) serves only when nothing is tagged,
+        # so a missing French label falls back to the English one, marked as such.
+        untagged = labels.pop("", None)
+        if untagged is not None and not labels:
+            labels = {lang: untagged for lang in LANGUAGES}
+        out[iri] = labels
+    return out
+
+
+def pick_label(labels: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """The label in ``lang``, else in the other language, else any: ``(text, its language)``."""
+    if labels.get(lang):
+        return labels[lang], lang
+    for other in (*LANGUAGES, *sorted(labels)):
+        if labels.get(other):
+            return labels[other], other or lang
+    return "", lang
+
+
 def _tsv_literal(value: str) -> tuple[str, str] | None:
     """(text, language) of a literal as SPARQL TSV writes it (``"Emploi"@fr``); None otherwise."""
     if not value.startswith('"'):
@@ -67,8 +110,7 @@ def _tsv_literal(value: str) -> tuple[str, str] | None:
         try:
             body = json.loads(f'"{body}"')
         except ValueError:
-            term = from_n3(value)
-            body = str(term)
+            body = str(from_n3(value))
     return body, suffix[1:] if suffix.startswith("@") else ""
 
 
@@ -77,7 +119,7 @@ def all_labels(store: OxigraphStore) -> dict[str, dict[str, str]]:
     scan per label property (at 100,000 sources, several times faster than a Python object per
     triple)."""
     best: dict[str, dict[str, tuple[int, str]]] = {}
-    for rank, prop in enumerate(LABEL_PROPERTIES):
+    for rank, prop in enumerate(LABEL_PREDICATES):
         result = store.native.query(
             f"SELECT ?s ?label WHERE {{ ?s <{prop}> ?label FILTER(isIRI(?s)) }}",
             use_default_graph_as_union=True,
@@ -113,11 +155,3 @@ def labels_in(store: Store, iris: Iterable[str], lang: str) -> dict[str, str]:
     """Each IRI's label in ``lang`` (with the fallbacks of :func:`pick`)."""
     found = label_map(store, iris)
     return {iri: pick(found.get(iri), lang, iri) for iri in {str(i) for i in iris if i}}
-
-
-def is_iri(term: object) -> bool:
-    """Whether a result cell is an IRI (rendered as a link with a label)."""
-    return isinstance(term, URIRef)
-
-
-__all__ += ["is_iri", "labels_in"]

@@ -8,8 +8,8 @@ Entity IRIs are minted with :func:`entity_iri` so the ``/id/{kind}/{key}`` patte
 from __future__ import annotations
 
 from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT as _DCAT2
 from rdflib.namespace import (
-    DCAT,
     DCTERMS,
     FOAF,
     ORG,
@@ -29,10 +29,14 @@ __all__ = [
     "ACCESS",
     "ADMS",
     "BASE_IRI",
+    "CATALOG",
+    "CHANGETYPE",
     "DCAT",
+    "DCATAP",
     "DCT",
     "DQV",
     "ENTAILMENT",
+    "EULANG",
     "FOAF",
     "FORMATS",
     "FREQ",
@@ -41,6 +45,7 @@ __all__ = [
     "HYDRA",
     "ID",
     "IOP",
+    "LICENCETYPE",
     "LMIC",
     "LMIC_ONTOLOGY",
     "ORG",
@@ -66,8 +71,28 @@ LMIC_ONTOLOGY = URIRef(BASE_IRI + "ns")
 ID = Namespace(BASE_IRI + "id/")
 #: Named graphs: one per catalog file (``graph/{catalog dir name}/{relative path}``).
 GRAPH_BASE = BASE_IRI + "graph/"
+#: The dcat:Catalog this site publishes (described in ``catalog_ttl/catalog.ttl``); answered at
+#: ``/catalog`` like every ``{BASE_IRI}PATH``.
+CATALOG = URIRef(BASE_IRI + "catalog")
 
 DCT = DCTERMS
+
+
+class DCAT(_DCAT2):
+    """DCAT 3: rdflib's DCAT (version 2) plus the terms DCAT 3 added."""
+
+    DatasetSeries: URIRef
+    inSeries: URIRef
+    seriesMember: URIRef
+    first: URIRef
+    last: URIRef
+    prev: URIRef
+    version: URIRef
+    hasVersion: URIRef
+    hasCurrentVersion: URIRef
+    previousVersion: URIRef
+
+
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -80,6 +105,12 @@ ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 FTYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
+EULANG = Namespace("http://publications.europa.eu/resource/authority/language/")
+#: DCAT-AP's own namespace; its IRI also names the DCAT-AP profile (dct:conformsTo, profiles).
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+#: ADMS change types for catalog records (DCAT-AP adms:status): Created, Updated, Deleted.
+CHANGETYPE = Namespace("http://purl.org/adms/changetype/")
+LICENCETYPE = Namespace("http://purl.org/adms/licencetype/")
 
 
 class LMIC(DefinedNamespace):
@@ -158,6 +189,9 @@ PREFIXES: dict[str, str] = {
     "freq": str(FREQ),
     "access": str(ACCESS),
     "ftype": str(FTYPE),
+    "eulang": str(EULANG),
+    "dcatap": str(DCATAP),
+    "changetype": str(CHANGETYPE),
 }
 
 

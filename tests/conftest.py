@@ -79,3 +79,33 @@ def client(app: Flask) -> FlaskClient:
 def runner() -> CliRunner:
     """A click runner for the ``lmickg`` CLI."""
     return CliRunner()
+
+
+# --- Linked data: the fixture catalog plus the catalog's own description --------------------
+
+#: The dcat:Catalog description (curated) and, for the fixture, the publisher it names.
+CATALOG_DESCRIPTION = ROOT / "catalog_ttl" / "catalog.ttl"
+LINKED_DATA_EXTRA = Path(__file__).resolve().parent / "data" / "linkeddata"
+LINKED_DATA_CATALOG = [FIXTURE_CATALOG, ONTOLOGY, CATALOG_DESCRIPTION, LINKED_DATA_EXTRA]
+
+
+@pytest.fixture(scope="session")
+def ld_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store root with one build of the fixture catalog and the catalog description."""
+    root = tmp_path_factory.mktemp("ld-store")
+    build(LINKED_DATA_CATALOG, root, workers=1)
+    return root
+
+
+@pytest.fixture
+def ld_app(ld_store: Path) -> Flask:
+    """The web app serving ``ld_store``, with a known page-token secret."""
+    return create_app(
+        {"STORE_ROOT": str(ld_store), "TESTING": True, "PAGE_TOKEN_SECRET": "test-secret"}
+    )
+
+
+@pytest.fixture
+def ld_client(ld_app: Flask) -> FlaskClient:
+    """A Flask test client for ``ld_app``."""
+    return ld_app.test_client()

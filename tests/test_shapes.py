@@ -52,6 +52,7 @@ V, W = "Violation", "Warning"
 EXPECTED: dict[str, tuple[str, set[str]]] = {
     "PeriodOfTimeShape.bad.ttl": (V, {"lmicsh:PeriodOfTimeShape"}),
     "AgentShape.bad.ttl": (V, {"lmicsh:AgentShape"}),
+    "CatalogShape.bad.ttl": (V, {"lmicsh:CatalogShape"}),
     "ConceptShape.bad.ttl": (V, {"lmicsh:ConceptShape"}),
     "ConceptSchemeShape.bad.ttl": (V, {"lmicsh:ConceptSchemeShape"}),
     "BibliographicResourceShape.bad.ttl": (V, {"lmicsh:BibliographicResourceShape"}),

@@ -17,6 +17,9 @@ from lmickg.serving import NoCatalogError, ServedCatalog
 
 from .analysis import bp as analysis_bp
 from .context import install_security_headers
+from .i18n import init_i18n
+from .linkeddata import bp as linkeddata_bp
+from .site import site
 from .sparql import bp as sparql_bp
 
 __all__ = ["create_app"]
@@ -38,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.extensions["lmickg"] = ServedCatalog(app.config["STORE_ROOT"])
     install_security_headers(app)
+    init_i18n(app)
 
     @app.get("/health")
     def health() -> Any:
@@ -49,6 +53,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", build=snapshot.build_id)
 
     # Blueprints register here, one per area of the site.
+    app.register_blueprint(linkeddata_bp)
     app.register_blueprint(sparql_bp)
     app.register_blueprint(analysis_bp)
+    app.register_blueprint(site)
     return app

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g
+from flask_babel import Babel
 
 from lmickg.serving import Snapshot
 
-__all__ = ["install_security_headers", "snapshot"]
+__all__ = ["add_translations", "install_security_headers", "snapshot"]
 
 #: Strict by default: only our own scripts, styles and images. A blueprint that needs more
 #: (e.g. the query UI) sets its own header on its responses.
@@ -21,6 +22,23 @@ def snapshot() -> Snapshot:
     if "lmickg_snapshot" not in g:
         g.lmickg_snapshot = current_app.extensions["lmickg"].snapshot()
     return g.lmickg_snapshot  # type: ignore[no-any-return]
+
+
+def add_translations(app: Flask, directory: str) -> None:
+    """Add a blueprint's message catalogs to Flask-Babel's, initialising it if nobody has.
+
+    Flask-Babel merges every directory in ``BABEL_TRANSLATION_DIRECTORIES``; whichever order the
+    app and its blueprints set it up in, the directory ends up both in the config (read by a
+    later ``Babel(app)``) and in the running configuration.
+    """
+    directories = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    if directory not in directories.split(";"):
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{directories};{directory}"
+    babel = app.extensions.get("babel")
+    if babel is None:
+        Babel(app)
+    elif directory not in babel.translation_directories:
+        babel.translation_directories.append(directory)
 
 
 def install_security_headers(app: Flask) -> None:

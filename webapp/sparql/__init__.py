@@ -12,7 +12,8 @@ from pathlib import Path
 
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
-from flask_babel import Babel
+
+from ..context import add_translations
 
 __all__ = ["bp"]
 
@@ -23,17 +24,7 @@ TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    app = state.app
-    directories = app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
-    if TRANSLATIONS not in directories.split(";"):
-        app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{directories};{TRANSLATIONS}"
-    babel = app.extensions.get("babel")
-    if babel is None:
-        # The site's language machinery may initialise Babel again later; it reads the
-        # directories from the config, which now includes ours.
-        Babel(app)
-    elif TRANSLATIONS not in babel.translation_directories:
-        babel.translation_directories.append(TRANSLATIONS)
+    add_translations(state.app, TRANSLATIONS)
 
 
 from . import views  # noqa: E402  (routes register on bp)
