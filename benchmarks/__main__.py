@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_build", "bench_sparql", "bench_harvest"]
+BENCHMARKS = ["bench_build", "bench_search", "bench_sparql", "bench_analysis", "bench_harvest"]
 
 if __name__ == "__main__":
     names = sys.argv[1:] or BENCHMARKS

@@ -326,7 +326,7 @@ def _serve_child(root: str, requests_file: str) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -347,7 +347,7 @@ def main() -> None:
     parser.add_argument(
         "--serve-child", nargs=2, metavar=("ROOT", "REQUESTS"), help=argparse.SUPPRESS
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.serve_child:
         _serve_child(*args.serve_child)
         return

@@ -4,17 +4,44 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import click
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from . import config
 from .build import BuildError, build, validate_paths
 from .catalog import CatalogSyntaxError
+from .coverage import load_analysis
 from .dcatap import validate as validate_dcat_ap
 from .export import export_all
+from .labels import labels_in
+from .lineage import (
+    EVENT_LABELS,
+    STATUS_LABELS,
+    LineageGraph,
+    build_lineage,
+    gap_lineage_json,
+    graphml,
+    load_lineage,
+    overview_json,
+    words,
+)
+from .namespaces import ID
+from .queries import (
+    QUERIES_DIR,
+    NamedQuery,
+    ParamError,
+    UnknownQueryError,
+    answer,
+    load_named_queries,
+    parse_query_file,
+    result_csv,
+    result_json,
+)
 from .records import RecordFeed
 from .store import QueryError, Store, StoreRoot
 from .validation import ValidationReport, short_name
@@ -142,8 +169,47 @@ def _render_table(variables: list[str], rows: list[dict[str, str]]) -> str:
     return "\n".join([header, rule, *body, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
 
 
+def _named_lines(lang: str) -> list[str]:
+    lines = []
+    for named in load_named_queries().values():
+        params = ", ".join(f"{p.name}={p.default}" for p in named.params)
+        lines.append(f"{named.name:<26} {named.title.get(lang, named.title['en'])}")
+        if params:
+            lines.append(f"{'':<26} --param {params.replace(', ', ' --param ')}")
+    return lines
+
+
+def _resolve_query(query: str) -> NamedQuery | str:
+    """A named question, a named-question file, or SPARQL text."""
+    names = load_named_queries()
+    if query in names:
+        return names[query]
+    path = Path(query)
+    if query.endswith(".rq") and path.exists():
+        text = path.read_text(encoding="utf-8")
+        return parse_query_file(path) if text.lstrip().startswith("#+") else text
+    if re.fullmatch(r"[a-z][a-z0-9-]*", query):
+        raise click.UsageError(str(UnknownQueryError(query, names)))
+    return query
+
+
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of a named question (repeatable).",
+)
+@click.option("--list", "list_only", is_flag=True, help="List the named questions and exit.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="Language of titles and labels (named questions).",
+)
 @click.option(
     "--store",
     "store",
@@ -157,17 +223,73 @@ def _render_table(variables: list[str], rows: list[dict[str, str]]) -> str:
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
-    help="Results format (json is the W3C SPARQL results format).",
+    help="Results format (for SPARQL text, json is the W3C SPARQL results format; for a named "
+    "question, the same JSON as the web page's .json).",
 )
-def query(query: str, store: Path | None, fmt: str) -> None:
-    """Run a SPARQL query (text or a .rq file) against the built catalog."""
-    text = Path(query).read_text() if query.endswith(".rq") and Path(query).exists() else query
+def query(
+    query: str | None,
+    params: tuple[str, ...],
+    list_only: bool,
+    lang: str,
+    store: Path | None,
+    fmt: str,
+) -> None:
+    """Run a named question (NAME --param key=value), a .rq file or SPARQL text.
+
+    Exit status: 0 answered, 1 invalid SPARQL, 2 bad usage (unknown question or parameter,
+    or no catalog built).
+    """
+    if list_only:
+        click.echo("\n".join(_named_lines(lang)))
+        return
+    if not query:
+        raise click.UsageError("give a named question, a .rq file or SPARQL text (or --list)")
+    resolved = _resolve_query(query)
+    given: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
+        given[name.strip()] = value
     root = StoreRoot(store or config.store_root())
     try:
         db = root.open_current()
     except FileNotFoundError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_UNREADABLE)
+    if isinstance(resolved, NamedQuery):
+        try:
+            bindings = resolved.bind(given, db)
+        except ParamError as error:
+            raise click.BadParameter(str(error), param_hint="--param") from None
+        build_dir = root.current_dir()
+        analysis = (
+            load_analysis(build_dir)
+            if build_dir is not None
+            and resolved.path is not None
+            and resolved.path.parent == QUERIES_DIR
+            else None
+        )
+        result = answer(db, resolved, bindings, analysis)
+        if fmt == "csv":
+            sys.stdout.write(result_csv(result))
+        elif fmt == "json":
+            iris = {str(v) for row in result.rows for v in row.values() if isinstance(v, URIRef)}
+            labels = analysis.labels(iris, lang, db) if analysis else labels_in(db, iris, lang)
+            body = result_json(resolved, bindings, result, lang, labels)
+            click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        else:
+            iris = {str(v) for row in result.rows for v in row.values() if isinstance(v, URIRef)}
+            labels = analysis.labels(iris, lang, db) if analysis else labels_in(db, iris, lang)
+            rows = [
+                {k: labels.get(str(v), short_name(v)) for k, v in row.items()}
+                for row in result.rows
+            ]
+            click.echo(_render_table(result.columns, rows))
+        return
+    if given:
+        raise click.BadParameter("parameters apply only to named questions", param_hint="--param")
+    text = resolved
     try:
         if fmt == "json":
             sys.stdout.buffer.write(db.serialize_query(text, "application/sparql-results+json"))
@@ -182,6 +304,129 @@ def query(query: str, store: Path | None, fmt: str) -> None:
     except ValueError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_INVALID)
+
+
+def _gap_iri(text: str) -> str:
+    if text.startswith(("http://", "https://")):
+        return text
+    key = text.removeprefix("gap/")
+    return str(ID[f"gap/{key}"])
+
+
+def _lineage_text(lineage: LineageGraph, gap: str, lang: str) -> str:
+    found = lineage.gap(gap)
+    lines = [
+        lineage.label(gap, lang),
+        f"  {gap}",
+        f"  status: {words(STATUS_LABELS, found.status, lang)}"
+        + (f" ({found.closed_on})" if found.closed_on else ""),
+        "",
+    ]
+    width = max((len(words(EVENT_LABELS, e.kind, lang)) for e in found.events), default=0)
+    for event in found.events:
+        what = words(EVENT_LABELS, event.kind, lang)
+        line = (
+            f"  {event.date_text or '?':<11} {what:<{width}}  {lineage.label(event.subject, lang)}"
+        )
+        if event.addressed_by:
+            line += " ← " + ", ".join(lineage.label(a, lang) for a in event.addressed_by)
+        lines.append(line)
+    if found.still_concerns:
+        lines.append("")
+        for name, values in found.still_concerns.items():
+            lines.append(
+                f"  still concerns {name}: " + ", ".join(lineage.label(v, lang) for v in values)
+            )
+    if found.related:
+        lines.append("")
+        lines.append(
+            "  related: " + ", ".join(lineage.label(r["gap"], lang) for r in found.related)
+        )
+    return "\n".join(lines)
+
+
+def _overview_text(lineage: LineageGraph, lang: str, as_of: date | None) -> str:
+    overview = lineage.overview(as_of)
+    lines = [f"Lineage of the catalog's gaps as of {overview.as_of}", "", "Reports:"]
+    for report in overview.reports:
+        lines.append(
+            f"  {report['date'] or '?':<11} {lineage.label(report['report'], lang)}: "
+            f"{report['gaps']} gap(s), {len(report['still_open'])} not closed"
+        )
+    lines += ["", "Longest-open gaps:"]
+    for gap in overview.longest_open:
+        lines.append(
+            f"  {gap['since']:<11} {gap['years_open']:>5} y  {lineage.label(gap['gap'], lang)}"
+            f" ({words(STATUS_LABELS, gap['status'], lang)})"
+        )
+    lines += ["", "Recommendations by gaps closed:"]
+    for rec in overview.recommendations:
+        lines.append(
+            f"  {rec['closed']:>3}/{rec['gaps']:<3} {lineage.label(rec['recommendation'], lang)}"
+        )
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("gap", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "graphml"]),
+    default="text",
+    show_default=True,
+    help="text for people; json as on the web (.json); graphml for graph tools.",
+)
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Reference date for the catalog overview (default: today).",
+)
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+def lineage(
+    gap: str | None, fmt: str, lang: str, as_of: datetime | None, store: Path | None
+) -> None:
+    """The lineage of a gap (IRI, gap/KEY or KEY), or of the whole catalog without GAP.
+
+    Exit status: 0 shown, 2 unknown gap or no catalog built.
+    """
+    root = StoreRoot(store or config.store_root())
+    build_dir = root.current_dir()
+    try:
+        db = root.open_current()
+    except FileNotFoundError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    graph = (load_lineage(build_dir) if build_dir is not None else None) or build_lineage(db)
+    day = as_of.date() if as_of else None
+    if gap is None:
+        if fmt == "graphml":
+            click.echo(graphml(graph.graph))
+        elif fmt == "json":
+            click.echo(json.dumps(overview_json(graph.overview(day)), ensure_ascii=False, indent=2))
+        else:
+            click.echo(_overview_text(graph, lang, day))
+        return
+    iri = _gap_iri(gap)
+    if iri not in graph.gaps():
+        known = ", ".join(g.rsplit("/", 1)[1] for g in graph.gaps())
+        click.echo(f"error: no gap {gap!r} in the catalog; gaps: {known}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    if fmt == "graphml":
+        click.echo(graphml(graph.subgraph(iri)))
+    elif fmt == "json":
+        click.echo(json.dumps(gap_lineage_json(graph, iri, lang), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_lineage_text(graph, iri, lang))
 
 
 @main.command()

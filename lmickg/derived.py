@@ -37,6 +37,8 @@ Deriver = Callable[[DeriveContext], dict[str, object]]
 def derivers() -> list[tuple[str, Deriver]]:
     """The derived-artifact builders, in the order the build runs them."""
     # Imported here so that `import lmickg.build` stays light for tools that only validate.
+    from .coverage import derive_coverage
+    from .lineage import derive_lineage
     from .records import derive_records
     from .search import derive_search
     from .sitemap import derive_sitemap
@@ -44,6 +46,8 @@ def derivers() -> list[tuple[str, Deriver]]:
 
     return [
         ("void", derive_void),
+        ("coverage", derive_coverage),
+        ("lineage", derive_lineage),
         ("records", derive_records),
         ("sitemap", derive_sitemap),
         ("search", derive_search),

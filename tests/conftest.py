@@ -19,6 +19,8 @@ ONTOLOGY = ROOT / "ontology"
 #: A small invented catalog with known answers (tests/data/catalog/*.ttl). Never the curated
 #: catalog_ttl/, which will keep changing.
 FIXTURE_CATALOG = Path(__file__).resolve().parent / "data" / "catalog"
+#: Extra invented records for the gap-analysis tests, built together with the fixture catalog.
+ANALYSIS_DATA = Path(__file__).resolve().parent / "data" / "analysis"
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +35,20 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fixture_store(built_store: Path) -> Iterator[OxigraphStore]:
     """The fixture build's store, opened read-only."""
     yield StoreRoot(built_store).open_current()
+
+
+@pytest.fixture(scope="session")
+def analysis_built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store root with the fixture catalog plus tests/data/analysis/ (gap-analysis tests)."""
+    root = tmp_path_factory.mktemp("analysis-store")
+    build([FIXTURE_CATALOG, ANALYSIS_DATA, ONTOLOGY], root, workers=1)
+    return root
+
+
+@pytest.fixture(scope="session")
+def analysis_store(analysis_built_store: Path) -> Iterator[OxigraphStore]:
+    """The analysis build's store, opened read-only."""
+    yield StoreRoot(analysis_built_store).open_current()
 
 
 @pytest.fixture

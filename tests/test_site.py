@@ -151,11 +151,22 @@ def test_gap_page_includes_the_lineage_template_with_its_context(built_store: Pa
     assert "<p id=lineage>https://w3id.org/lmickg/id/gap/on-reserve-data fr</p>" in body
 
 
-def test_gap_page_without_the_lineage_template_still_renders(client: FlaskClient) -> None:
-    response = client.get("/en/gap/on-reserve-data")
-    assert response.status_code == 200 and "Assessments, oldest first" in response.get_data(
-        as_text=True
-    )
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Lineage of this gap"), ("fr", "Filiation")])
+def test_gap_page_shows_its_lineage_diagram_and_list(
+    client: FlaskClient, lang: str, heading: str
+) -> None:
+    page = client.get(f"/{lang}/gap/on-reserve-data").get_data(as_text=True)
+    assert heading in page
+    # The server-side SVG timeline and the same events as an ordered list.
+    assert "<svg" in page and "<ol" in page
+    assert f'href="/{lang}/report/' in page
+
+
+def test_favicon_is_served(client: FlaskClient) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
 
 
 # -- home and navigation --------------------------------------------------------------------------

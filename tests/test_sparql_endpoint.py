@@ -443,6 +443,15 @@ def test_json_twin_of_the_query_page(client: FlaskClient) -> None:
         assert isinstance(data["examples"], list)
 
 
+def test_every_named_question_is_an_example_that_runs(client: FlaskClient) -> None:
+    examples = client.get("/sparql.json").get_json()["examples"]
+    names = {path.stem for path in (Path(__file__).parent.parent / "queries").glob("*.rq")}
+    assert {e["name"] for e in examples} == names and names
+    for example in examples:
+        response = client.post("/sparql", data={"query": example["query"]})
+        assert response.status_code == 200, (example["name"], response.get_data(as_text=True))
+
+
 def test_yasgui_assets_are_served_from_node_modules(client: FlaskClient) -> None:
     response = client.get("/assets/yasgui/yasgui.min.css")
     assert response.status_code == 200 and response.mimetype == "text/css"

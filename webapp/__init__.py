@@ -15,6 +15,7 @@ from flask import Flask, jsonify
 from lmickg import config as core_config
 from lmickg.serving import NoCatalogError, ServedCatalog
 
+from .analysis import bp as analysis_bp
 from .context import install_security_headers
 from .i18n import init_i18n
 from .linkeddata import bp as linkeddata_bp
@@ -54,5 +55,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Blueprints register here, one per area of the site.
     app.register_blueprint(linkeddata_bp)
     app.register_blueprint(sparql_bp)
+    app.register_blueprint(analysis_bp)
     app.register_blueprint(site)
     return app

@@ -56,6 +56,12 @@ def root() -> Response:
     return response
 
 
+@site.get("/favicon.ico")
+def favicon() -> Response:
+    """Clients that ask for /favicon.ico without reading the page get the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @site.get(f"/{LANG}/")
 @site.get(f"/{LANG}/index.json", endpoint="home_json")
 def home(lang: str) -> Response:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from lmickg.queries import load_named_queries
+
 __all__ = ["Example", "example_queries"]
 
 
@@ -21,13 +23,7 @@ class Example:
 
 @lru_cache(maxsize=1)
 def _named_queries() -> dict[str, Any]:
-    """The named queries, loaded once per process; empty until lmickg.queries exists."""
-    try:
-        from lmickg.queries import load_named_queries  # type: ignore[import-not-found]
-    except ImportError:
-        # lmickg.queries (named questions) is written in parallel; the examples appear as soon
-        # as it is merged.
-        return {}
+    """The named queries, loaded once per process."""
     return dict(load_named_queries())
 
 
