@@ -48,6 +48,15 @@ from .validation import ValidationReport, short_name
 
 __all__ = ["main"]
 
+#: The store root option every command that reads or writes a build shares.
+store_option = click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store root (default $LMICKG_STORE or var/store).",
+)
+
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 #: The WSGI application `lmickg serve` runs.
 WSGI_APP = "webapp:create_app()"
@@ -105,13 +114,7 @@ def validate(paths: tuple[Path, ...], fmt: str, workers: int | None) -> None:
     type=click.Path(path_type=Path),
     help="Catalog directory or file (repeatable; default $LMICKG_CATALOG or catalog_ttl/ ontology/).",
 )
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Store root (default $LMICKG_STORE or var/store).",
-)
+@store_option
 @click.option("--full", is_flag=True, help="Rebuild and re-validate everything.")
 @click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
 @click.option(
@@ -210,13 +213,7 @@ def _resolve_query(query: str) -> NamedQuery | str:
     show_default=True,
     help="Language of titles and labels (named questions).",
 )
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Store root (default $LMICKG_STORE or var/store).",
-)
+@store_option
 @click.option(
     "--format",
     "fmt",
@@ -385,13 +382,7 @@ def _overview_text(lineage: LineageGraph, lang: str, as_of: date | None) -> str:
     default=None,
     help="Reference date for the catalog overview (default: today).",
 )
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Store root (default $LMICKG_STORE or var/store).",
-)
+@store_option
 def lineage(
     gap: str | None, fmt: str, lang: str, as_of: datetime | None, store: Path | None
 ) -> None:
@@ -430,13 +421,7 @@ def lineage(
 
 
 @main.command()
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Store root (default $LMICKG_STORE or var/store).",
-)
+@store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
@@ -493,13 +478,7 @@ def _table_for(db: Store, text: str) -> str:
 
 
 @main.command(name="dcat-ap-report")
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Store root (default $LMICKG_STORE or var/store).",
-)
+@store_option
 @click.option(
     "--shapes",
     type=click.Path(path_type=Path, file_okay=False),

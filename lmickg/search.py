@@ -395,37 +395,39 @@ class _Extractor:
                 docs[row["s"].value] = _Doc(row["s"].value)
         return docs
 
-    def literals(
-        self, docs: dict[str, _Doc], classes: Sequence[Any], predicates: Mapping[Any, str]
+    def _pairs(
+        self,
+        docs: dict[str, _Doc],
+        classes: Sequence[Any],
+        predicates: Mapping[Any, str],
+        kind: str,
     ) -> Iterable[tuple[_Doc, str, Any]]:
-        """(doc, role, literal) for the given predicates of the docs' classes."""
+        """(doc, role, object) for the given predicates of the docs' classes, where the object
+        passes the SPARQL test ``kind`` (``isLiteral`` or ``isIRI``)."""
         types = " ".join(f"<{c}>" for c in classes)
         preds = " ".join(f"<{p}>" for p in predicates)
         roles = {str(p): role for p, role in predicates.items()}
         for row in _rows(
             self.store,
             f"SELECT ?s ?p ?o WHERE {{ VALUES ?t {{ {types} }} VALUES ?p {{ {preds} }} "
-            f"?s a ?t ; ?p ?o . FILTER(isLiteral(?o)) }}",
+            f"?s a ?t ; ?p ?o . FILTER({kind}(?o)) }}",
         ):
             doc = docs.get(_text(row["s"]))
             if doc is not None:
                 yield doc, roles[_text(row["p"])], row["o"]
 
+    def literals(
+        self, docs: dict[str, _Doc], classes: Sequence[Any], predicates: Mapping[Any, str]
+    ) -> Iterable[tuple[_Doc, str, Any]]:
+        """(doc, role, literal) for the given predicates of the docs' classes."""
+        return self._pairs(docs, classes, predicates, "isLiteral")
+
     def objects(
         self, docs: dict[str, _Doc], classes: Sequence[Any], predicates: Mapping[Any, str]
     ) -> Iterable[tuple[_Doc, str, str]]:
         """(doc, facet, object IRI) for the given predicates of the docs' classes."""
-        types = " ".join(f"<{c}>" for c in classes)
-        preds = " ".join(f"<{p}>" for p in predicates)
-        roles = {str(p): role for p, role in predicates.items()}
-        for row in _rows(
-            self.store,
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?t {{ {types} }} VALUES ?p {{ {preds} }} "
-            f"?s a ?t ; ?p ?o . FILTER(isIRI(?o)) }}",
-        ):
-            doc = docs.get(_text(row["s"]))
-            if doc is not None:
-                yield doc, roles[_text(row["p"])], _text(row["o"])
+        for doc, role, term in self._pairs(docs, classes, predicates, "isIRI"):
+            yield doc, role, _text(term)
 
     def add_text(self, doc: _Doc, role: str, literal: Any) -> None:
         text = _text(literal)

@@ -70,6 +70,15 @@ class _Problem(Exception):
         self.body = dict(body)
 
 
+def _no_version(fmt: str, allowed: list[str]) -> _Problem:
+    """404 for a format this address does not offer, naming the ones it does."""
+    return _Problem(
+        404,
+        _("This address has no %(format)s version.", format=fmt),
+        {"error": "unknown format", "format": fmt, "allowed": allowed},
+    )
+
+
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -311,15 +320,7 @@ def question(lang: str, name: str) -> Response:
         if fmt == "rq":
             return Response(query.text, content_type="application/sparql-query; charset=utf-8")
         if fmt in ("graphml", "svg"):
-            raise _Problem(
-                404,
-                _("This address has no %(format)s version.", format=fmt),
-                {
-                    "error": "unknown format",
-                    "format": fmt,
-                    "allowed": ["html", "json", "csv", "rq"],
-                },
-            )
+            raise _no_version(fmt, ["html", "json", "csv", "rq"])
         query, bindings, result = run_question(name, request.args)
     except UnknownQueryError as error:
         raise _unknown_problem(error) from None
@@ -603,11 +604,7 @@ def _gap_lineage(gap_iri: str, lang: str) -> dict[str, Any] | None:
 def lineage_overview(lang: str, fmt: str = "html") -> Response:
     """Which reports' gaps are still open, the longest-open gaps, what closed most."""
     if fmt not in ("html", "json", "graphml"):
-        raise _Problem(
-            404,
-            _("This address has no %(format)s version.", format=fmt),
-            {"error": "unknown format", "format": fmt, "allowed": ["html", "json", "graphml"]},
-        )
+        raise _no_version(fmt, ["html", "json", "graphml"])
     lineage = _lineage()
     if fmt == "graphml":
         return Response(graphml(lineage.graph), content_type="application/graphml+xml")
@@ -651,14 +648,6 @@ def lineage_gap(lang: str, key: str) -> Response:
         assert view is not None
         return Response(str(view["svg"]), content_type="image/svg+xml")
     if fmt in ("csv", "rq"):
-        raise _Problem(
-            404,
-            _("This address has no %(format)s version.", format=fmt),
-            {
-                "error": "unknown format",
-                "format": fmt,
-                "allowed": ["html", "json", "graphml", "svg"],
-            },
-        )
+        raise _no_version(fmt, ["html", "json", "graphml", "svg"])
     data = gap_lineage_json(lineage, gap, lang)
     return _respond(fmt, lang, "analysis/gap.html", {"gap_iri": gap}, data)
