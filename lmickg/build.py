@@ -18,8 +18,8 @@ functions listed in :func:`lmickg.derived.derivers`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +30,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .catalog import CatalogFile, CatalogSyntaxError, discover, parse_file
-from .derived import DeriveContext, derivers
+from .derived import DeriveContext, run_derivers
 from .namespaces import BASE_IRI
 from .store import OxigraphStore, StoreRoot, bound, solutions
 from .timing import PhaseClock
@@ -324,12 +324,7 @@ def build(
         derived: dict[str, dict[str, object]] = {}
         with clock.phase("index"):
             context = DeriveContext(store, build_dir, previous_dir, list(files), changed_graphs)
-            for deriver_name, deriver in derivers():
-                started = time.perf_counter()
-                summary = deriver(context)
-                # Timed here, the same way for every deriver, so benchmarks can split "index".
-                summary["seconds"] = round(time.perf_counter() - started, 3)
-                derived[deriver_name] = summary
+            derived = run_derivers(context, workers or os.cpu_count() or 1)
             entities = _entity_counts(store)
             store.flush()
 

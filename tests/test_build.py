@@ -215,3 +215,47 @@ def test_parallel_validation_matches_serial(tmp_path: Path) -> None:
         validation.PARALLEL_MIN_TRIPLES, validation.CHUNK_TRIPLES = old
     assert serial.results == parallel.results
     assert {v.focus.rsplit("/", 1)[-1] for v in serial.violations} >= {"s0000003", "s0000250"}
+
+
+def _artifacts(build_dir: Path) -> dict[str, bytes]:
+    """Every derived file of a build (not the store, manifest or validation report)."""
+    skip = {"oxigraph", "manifest.json", "validation.json"}
+    return {
+        str(path.relative_to(build_dir)): path.read_bytes()
+        for path in sorted(build_dir.rglob("*"))
+        if path.is_file()
+        and path.relative_to(build_dir).parts[0] not in skip
+        and path.suffix != ".sqlite"
+    }
+
+
+def _records(build_dir: Path) -> list[list[str]]:
+    """The record table without its clock stamps (two builds never share a microsecond)."""
+    lines = (build_dir / "records.tsv").read_text().splitlines()
+    return [line.split("\t")[:3] for line in lines]
+
+
+def test_parallel_derivers_write_what_serial_ones_do(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = build([catalog, ONTOLOGY], tmp_path / "serial", workers=1)
+    from lmickg import derived
+
+    monkeypatch.setattr(derived, "PARALLEL_TRIPLES", 1)
+    parallel = build([catalog, ONTOLOGY], tmp_path / "parallel", workers=2)
+
+    def without_times(summaries: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+        return {n: {k: v for k, v in s.items() if k != "seconds"} for n, s in summaries.items()}
+
+    assert list(parallel.derived) == list(serial.derived)
+    assert without_times(parallel.derived) == without_times(serial.derived)
+    serial_dir = StoreRoot(tmp_path / "serial").current_dir()
+    parallel_dir = StoreRoot(tmp_path / "parallel").current_dir()
+    assert serial_dir is not None and parallel_dir is not None
+    serial_files = _artifacts(serial_dir)
+    assert {"records.json", "records.tsv", "void.json"} <= set(serial_files)
+    for stamped in ("records.json", "records.tsv"):
+        del serial_files[stamped]
+    parallel_files = _artifacts(parallel_dir)
+    assert {name: parallel_files[name] for name in serial_files} == serial_files
+    assert _records(parallel_dir) == _records(serial_dir) and _records(serial_dir)
