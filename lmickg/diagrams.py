@@ -127,7 +127,7 @@ def lineage_svg(
     days = [d for d, _ in dated if d is not None]
     start_year = min(days).year if days else as_of.year
     end_year = max([*(d.year for d in days), as_of.year]) + 1
-    left, right, top = 190, 24, 64
+    left, right, top = 190, 24, 12  # nothing is drawn above the status band
     span = (end_year - start_year) or 1
 
     def x(day: date) -> float:
