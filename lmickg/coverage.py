@@ -473,7 +473,18 @@ def build_coverage_index(store: OxigraphStore) -> CoverageIndex:
             classifications=tuple(_iris(p["classification"].get(iri, []))),
             excluded=tuple(_iris(p["excluded"].get(iri, []))),
         )
-    coverages.sort(key=lambda c: (c.source, c.variable))
+    # Qualified coverages are often blank nodes, whose labels change with every parse: sort on
+    # every field so one catalog always yields the same index, byte for byte.
+    coverages.sort(
+        key=lambda c: (
+            c.source,
+            c.variable,
+            c.finest,
+            c.frequency or "",
+            c.access or "",
+            c.groups,
+        )
+    )
     for unit in coverages:
         all_finest.update(unit.finest)
     level_closure = {lv: _closure(lv, broader) for lv in sorted(set(levels) | all_finest)}
