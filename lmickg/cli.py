@@ -116,7 +116,9 @@ def validate(paths: tuple[Path, ...], fmt: str, workers: int | None) -> None:
 )
 @store_option
 @click.option("--full", is_flag=True, help="Rebuild and re-validate everything.")
-@click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+@click.option(
+    "--workers", type=int, default=None, help="Validation and deriver processes (default: CPUs)."
+)
 @click.option(
     "--format",
     "fmt",

@@ -2,7 +2,7 @@
 
 ``LMICKG_CATALOG``  catalog paths, separated by ``os.pathsep`` (default ``catalog_ttl:ontology``)
 ``LMICKG_STORE``    the store root holding builds (default ``var/store``)
-``LMICKG_WORKERS``  processes used to validate (default: one per CPU)
+``LMICKG_WORKERS``  processes used to validate and derive (default: one per CPU)
 ``LMICKG_TOMBSTONE_DAYS``  days a deleted data source's catalog record stays published as a
                    tombstone before a build purges it (default 90)
 ``LMICKG_DCAT_AP_SHAPES``  the DCAT-AP 3.0.1 SHACL shapes ``lmickg dcat-ap-report`` checks the
