@@ -568,3 +568,37 @@ def test_catalog_validates_with_only_justified_warnings() -> None:
     assert report["violations"] == 0
     warnings = {(w["focus"], w["path"]) for items in report["files"].values() for w in items}
     assert warnings == JUSTIFIED_WARNINGS
+
+
+# --------------------------------------------------------------------------------------------
+# Every named question answers on the curated catalog, precomputed and live alike
+# --------------------------------------------------------------------------------------------
+
+# Empty with default parameters, for a reason the facts give: every restricted source in the
+# reference (ELMLP, IMDB, CSD, CIS, Census microdata) also publishes open tables.
+EMPTY_BY_DEFAULT = {"restricted-only"}
+
+
+@pytest.mark.slow
+def test_every_named_question_answers_on_the_curated_catalog(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from lmickg.build import build
+    from lmickg.coverage import load_analysis
+    from lmickg.queries import answer, load_named_queries, run_sparql
+    from lmickg.store import StoreRoot
+
+    root = StoreRoot(tmp_path_factory.mktemp("curated") / "store")
+    build([CATALOG, ONTOLOGY], root.root, workers=1)
+    built = root.current_dir()
+    assert built is not None
+    store, analysis = root.open_current(), load_analysis(built)
+    assert analysis is not None
+    queries = load_named_queries()
+    assert len(queries) >= 9
+    for name, query in queries.items():
+        bindings = query.bind({}, store)
+        served = list(answer(store, query, bindings, analysis).rows)
+        live = list(run_sparql(store, query, bindings).rows)
+        assert served == live, name
+        assert bool(served) == (name not in EMPTY_BY_DEFAULT), name
