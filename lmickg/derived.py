@@ -3,7 +3,7 @@
 A deriver takes a :class:`DeriveContext` (the new store, writable; its build directory; the
 previous build's directory; what changed) and writes its artifact into the build directory,
 returning a few numbers for the build summary. Derivers only read the store and write their own
-files, so :func:`run_derivers` runs them side by side in worker processes for a large catalog;
+files, so :func:`run_derivers` runs them side by side in fresh interpreters for a large catalog;
 they run inside the atomic build: if one fails, the build fails and the previous build keeps
 serving.
 Readers load artifacts per build through :meth:`lmickg.serving.Snapshot.artifact`.
@@ -11,16 +11,29 @@ Readers load artifacts per build through :meth:`lmickg.serving.Snapshot.artifact
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .catalog import CatalogFile
 from .store import OxigraphStore
 
-__all__ = ["PARALLEL_TRIPLES", "DeriveContext", "Deriver", "derivers", "run_derivers"]
+__all__ = [
+    "PARALLEL_TRIPLES",
+    "DeriveContext",
+    "Deriver",
+    "DeriverError",
+    "derivers",
+    "run_derivers",
+    "run_one",
+]
 
 #: From this many triples, derivers run in parallel worker processes (below, starting the
 #: workers costs more than it saves).
@@ -64,7 +77,8 @@ def derivers() -> list[tuple[str, Deriver]]:
     ]
 
 
-def _run_one(deriver: Deriver, context: DeriveContext) -> dict[str, object]:
+def run_one(deriver: Deriver, context: DeriveContext) -> dict[str, object]:
+    """Run one deriver and add its wall time to its summary (``seconds``)."""
     started = time.perf_counter()
     summary = deriver(context)
     # Timed here, the same way for every deriver, so benchmarks can split the index phase.
@@ -72,41 +86,96 @@ def _run_one(deriver: Deriver, context: DeriveContext) -> dict[str, object]:
     return summary
 
 
-def _run_in_worker(
-    name: str,
-    store_path: Path,
-    build_dir: Path,
-    previous_dir: Path | None,
-    files: list[CatalogFile],
-    changed_graphs: set[str] | None,
-) -> dict[str, object]:
-    # A worker opens its own read-only handle: the parent's RocksDB handle cannot cross a
-    # process boundary, and the parent writes nothing while the derivers run.
-    store = OxigraphStore(store_path, read_only=True)
-    context = DeriveContext(store, build_dir, previous_dir, files, changed_graphs)
-    return _run_one(dict(derivers())[name], context)
+class DeriverError(RuntimeError):
+    """A deriver failed in its worker process; the message carries the end of its stderr."""
 
 
 def run_derivers(context: DeriveContext, workers: int) -> dict[str, dict[str, object]]:
     """Run every deriver on ``context``; their summaries by name, in :func:`derivers` order.
 
-    With ``workers`` > 1, an on-disk store and at least :data:`PARALLEL_TRIPLES` triples, they
-    run in that many processes (started by a fork server, not forked from this process, which
-    holds the store open for writing).
+    With ``workers`` > 1, an on-disk store and at least :data:`PARALLEL_TRIPLES` triples, up to
+    ``workers`` of them run at once, each in a fresh interpreter (:mod:`lmickg.derive_worker`)
+    that opens the store read-only.
     """
     named = derivers()
     path = context.store.path
     if workers <= 1 or path is None or len(context.store.native) < PARALLEL_TRIPLES:
-        return {name: _run_one(deriver, context) for name, deriver in named}
+        return {name: run_one(deriver, context) for name, deriver in named}
     context.store.flush()
-    arguments = (path, context.build_dir, context.previous_dir, context.files)
-    pool = multiprocessing.get_context("forkserver").Pool(min(workers, len(named)))
+    with tempfile.TemporaryDirectory(prefix="lmickg-derive-") as tmp:
+        job = Path(tmp) / "job.json"
+        job.write_text(
+            json.dumps(
+                {
+                    "store": str(path),
+                    "build_dir": str(context.build_dir),
+                    "previous_dir": str(context.previous_dir) if context.previous_dir else None,
+                    "files": [
+                        [f.display, str(f.path), f.graph, f.is_shapes] for f in context.files
+                    ],
+                    "changed_graphs": None
+                    if context.changed_graphs is None
+                    else sorted(context.changed_graphs),
+                }
+            ),
+            encoding="utf-8",
+        )
+        return _run_workers([name for name, _ in named], job, Path(tmp), workers)
+
+
+def _run_workers(
+    names: list[str], job: Path, tmp: Path, workers: int
+) -> dict[str, dict[str, object]]:
+    # The worker must import this very lmickg, whatever put it on the caller's sys.path.
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    waiting = list(names)
+    running: dict[str, tuple[subprocess.Popen[bytes], IO[bytes]]] = {}
+    summaries: dict[str, dict[str, object]] = {}
     try:
-        jobs = {
-            name: pool.apply_async(_run_in_worker, (name, *arguments, context.changed_graphs))
-            for name, _ in named
-        }
-        return {name: job.get() for name, job in jobs.items()}
+        while waiting or running:
+            while waiting and len(running) < workers:
+                name = waiting.pop(0)
+                log: IO[bytes] = (tmp / f"{name}.log").open("w+b")  # its stdout and stderr
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "lmickg.derive_worker",
+                        str(job),
+                        name,
+                        str(tmp / f"{name}.json"),
+                    ],
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                running[name] = (process, log)
+            finished = _wait_any(running)
+            process, log = running.pop(finished)
+            log.seek(0)
+            output = log.read().decode("utf-8", "replace")
+            log.close()
+            if process.returncode != 0:
+                tail = "\n".join(output.strip().splitlines()[-20:])
+                raise DeriverError(
+                    f"deriver {finished!r} failed (exit {process.returncode}):\n{tail}"
+                )
+            summaries[finished] = json.loads((tmp / f"{finished}.json").read_text("utf-8"))
     finally:
-        pool.terminate()
-        pool.join()
+        for process, log in running.values():
+            process.kill()
+            process.wait()
+            log.close()
+    return {name: summaries[name] for name in names}
+
+
+def _wait_any(running: dict[str, tuple[subprocess.Popen[bytes], IO[bytes]]]) -> str:
+    """The name of a worker that has exited (polls: Popen has no portable wait-for-any)."""
+    while True:
+        for name, (process, _) in running.items():
+            if process.poll() is not None:
+                return name
+        time.sleep(0.05)

@@ -259,3 +259,52 @@ def test_parallel_derivers_write_what_serial_ones_do(
     parallel_files = _artifacts(parallel_dir)
     assert {name: parallel_files[name] for name in serial_files} == serial_files
     assert _records(parallel_dir) == _records(serial_dir) and _records(serial_dir)
+
+
+def test_a_failing_deriver_worker_is_reported_with_its_traceback(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lmickg import derived
+    from lmickg.store import OxigraphStore
+
+    root = StoreRoot(tmp_path / "store")
+    build([catalog, ONTOLOGY], root.root, workers=1)
+    built = root.current_dir()
+    assert built is not None
+    files = discover([catalog, ONTOLOGY])
+    # The records deriver reads descriptions from the catalog files: one is gone.
+    (catalog / GAP_FILE).unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    store = OxigraphStore(built / StoreRoot.OXIGRAPH)
+    context = derived.DeriveContext(store, out, None, files, None)
+    monkeypatch.setattr(derived, "PARALLEL_TRIPLES", 1)
+    with pytest.raises(derived.DeriverError) as error:
+        derived.run_derivers(context, 2)
+    message = str(error.value)
+    assert message.startswith("deriver 'records' failed (exit 1)")
+    assert "local-job-vacancies.ttl" in message, message
+
+
+def test_a_script_without_a_main_guard_builds_once(tmp_path: Path) -> None:
+    """Derivers run in fresh interpreters, so the caller's script is not re-run in them."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from lmickg import derived\n"
+        "from lmickg.build import build\n"
+        "derived.PARALLEL_TRIPLES = 1\n"
+        "print('script body', flush=True)\n"
+        f"result = build([{str(FIXTURE_CATALOG)!r}, {str(ONTOLOGY)!r}], "
+        f"{str(tmp_path / 'store')!r}, workers=2)\n"
+        "print('built', sorted(result.derived), flush=True)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("script body") == 1
+    assert "built ['coverage', 'lineage', 'records', 'search', 'sitemap', 'void']" in done.stdout
